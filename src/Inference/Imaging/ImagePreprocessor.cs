@@ -1,0 +1,160 @@
+using System.Buffers;
+using Mae.Cluster.Inference.Checkpoints;
+
+namespace Mae.Cluster.Inference.Imaging;
+
+/// <summary>
+/// Hugging Face <c>ViTImageProcessor</c> for one image: decode, <c>convert("RGB")</c>, resize straight to the
+/// checkpoint's height × width with Pillow's antialiased bilinear filter (aspect ratio not kept, no crop),
+/// rescale, normalize per channel, and write planar CHW float32. Thread-safe; scratch buffers are pooled.
+/// </summary>
+public sealed class ImagePreprocessor
+{
+    private const int Channels = 3;
+
+    /// <summary>
+    /// The float for every (channel, byte value) pair: the output depends only on those two, so a table gives
+    /// exactly Hugging Face's numbers without per-pixel arithmetic.
+    /// </summary>
+    private readonly float[] _valueTable;
+
+    private readonly ImageDecoder _decoder;
+
+    public ImagePreprocessor(PreprocessorConfig config, ImageDecodeLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Validate(config);
+        Config = config;
+        _decoder = new ImageDecoder(limits);
+        _valueTable = BuildValueTable(config);
+    }
+
+    public PreprocessorConfig Config { get; }
+
+    public int Height => Config.Height;
+
+    public int Width => Config.Width;
+
+    /// <summary>Floats written per image: 3 × <see cref="Height"/> × <see cref="Width"/>.</summary>
+    public int OutputLength => Channels * Config.Height * Config.Width;
+
+    /// <summary>The decoder (and its limits) this preprocessor uses.</summary>
+    public ImageDecoder Decoder => _decoder;
+
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> and writes its model input to <paramref name="destinationChw"/>
+    /// (<see cref="OutputLength"/> floats, channel-major). Returns the size of the original image.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
+    public ImageDimensions Preprocess(ReadOnlySpan<byte> encoded, Span<float> destinationChw)
+    {
+        CheckDestination(destinationChw);
+        using RgbImage image = _decoder.Decode(encoded);
+        Preprocess(image, destinationChw);
+        return image.Dimensions;
+    }
+
+    /// <summary>Writes the model input for already decoded pixels.</summary>
+    public void Preprocess(RgbImage image, Span<float> destinationChw)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckDestination(destinationChw);
+        int width = Config.Width, height = Config.Height;
+        if (image.Width == width && image.Height == height)
+        {
+            WritePlanes(image.Pixels, destinationChw);
+            return;
+        }
+
+        int length = width * height * Channels;
+        byte[] resized = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            PilResize.Resize(image.Pixels, image.Width, image.Height, resized.AsSpan(0, length), width, height);
+            WritePlanes(resized.AsSpan(0, length), destinationChw);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(resized);
+        }
+    }
+
+    private void CheckDestination(Span<float> destinationChw)
+    {
+        if (destinationChw.Length != OutputLength)
+        {
+            throw new ArgumentException(
+                $"destination holds {destinationChw.Length} floats; 3×{Config.Height}×{Config.Width} = {OutputLength} are written",
+                nameof(destinationChw));
+        }
+    }
+
+    private void WritePlanes(ReadOnlySpan<byte> interleaved, Span<float> destination)
+    {
+        int planeSize = interleaved.Length / Channels;
+        ReadOnlySpan<float> table = _valueTable;
+        ReadOnlySpan<float> red = table[..256], green = table[256..512], blue = table[512..];
+        Span<float> redPlane = destination[..planeSize];
+        Span<float> greenPlane = destination.Slice(planeSize, planeSize);
+        Span<float> bluePlane = destination.Slice(2 * planeSize, planeSize);
+        for (int i = 0; i < planeSize; i++)
+        {
+            redPlane[i] = red[interleaved[(i * 3) + 0]];
+            greenPlane[i] = green[interleaved[(i * 3) + 1]];
+            bluePlane[i] = blue[interleaved[(i * 3) + 2]];
+        }
+    }
+
+    /// <summary>
+    /// Hugging Face's arithmetic, in its precisions: rescale multiplies in float64 and rounds to float32;
+    /// normalize subtracts and divides in float32 with mean and std rounded to float32.
+    /// </summary>
+    private static float[] BuildValueTable(PreprocessorConfig config)
+    {
+        var table = new float[Channels * 256];
+        for (int channel = 0; channel < Channels; channel++)
+        {
+            float mean = config.ImageMean[channel], std = config.ImageStd[channel];
+            for (int value = 0; value < 256; value++)
+            {
+                float x = config.DoRescale ? (float)(value * config.RescaleFactor) : value;
+                table[(channel * 256) + value] = config.DoNormalize ? (x - mean) / std : x;
+            }
+        }
+
+        return table;
+    }
+
+    private static void Validate(PreprocessorConfig config)
+    {
+        if (!config.DoResize)
+        {
+            throw new NotSupportedException(
+                "preprocessor_config.json: do_resize=false is not supported; the model needs a fixed input size");
+        }
+
+        if (config.Resample != 2)
+        {
+            throw new NotSupportedException(
+                $"preprocessor_config.json: resample={config.Resample} is not supported; only 2 (PIL BILINEAR) is implemented");
+        }
+
+        if (config.Height <= 0 || config.Width <= 0)
+        {
+            throw new ArgumentException(
+                $"preprocessor_config.json: size {config.Height}×{config.Width} is not positive", nameof(config));
+        }
+
+        if (config.ImageMean.Count != Channels || config.ImageStd.Count != Channels)
+        {
+            throw new ArgumentException(
+                $"preprocessor_config.json: image_mean and image_std need 3 values, got {config.ImageMean.Count} and {config.ImageStd.Count}",
+                nameof(config));
+        }
+
+        if (config.DoNormalize && config.ImageStd.Any(std => std == 0f))
+        {
+            throw new ArgumentException("preprocessor_config.json: image_std contains 0", nameof(config));
+        }
+    }
+}
