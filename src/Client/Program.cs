@@ -1,1 +1,3 @@
-Console.WriteLine("mae");
+using Mae.Cluster.Client;
+
+return await MaeCli.RunAsync(args).ConfigureAwait(false);

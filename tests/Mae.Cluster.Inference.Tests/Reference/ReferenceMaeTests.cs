@@ -368,24 +368,20 @@ public class ReferenceMaeTests
     }
 
     [Fact]
-    public void NarrowModelAtBaseGeometryRunsQuickly()
+    public void NarrowModelAtBaseGeometryProducesFullSizeOutputs()
     {
-        // 197 tokens, hidden 64, 2 + 2 layers: the reference must stay cheap enough to call freely in tests.
+        // 197 tokens, hidden 64, 2 + 2 layers: the geometry of vit-mae-base at a width tests can afford.
         var config = ReferenceTestConfigs.NarrowBaseGeometry;
         var checkpoint = RandomMaeCheckpoint.Create(config, 131);
         var pixels = RandomMaeCheckpoint.Pixels(config, 132);
         var noise = new NumpyMt19937(2).Uniform(config.NumPatches);
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var features = ReferenceMae.Features(checkpoint, pixels);
         var reconstruction = ReferenceMae.Reconstruct(checkpoint, pixels, noise);
-        clock.Stop();
 
         Assert.Equal(config.HiddenSize, features.Cls.Length);
         Assert.Equal(196 * 768, reconstruction.Logits.Length);
         Assert.True(double.IsFinite(reconstruction.Loss));
-        // Generous against a loaded build machine; typically far less (see the report).
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
     }
 
     private static MaeCheckpoint Checkpoint(MaeCheckpoint source, MaeConfig config, string? drop = null) => new()

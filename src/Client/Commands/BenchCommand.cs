@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Mae.Cluster.Inference.Checkpoints;
+using Mae.Cluster.Inference.Masking;
+using Mae.Cluster.Inference.Onnx;
+
+namespace Mae.Cluster.Client.Commands;
+
+/// <summary>
+/// <c>mae bench model</c>: model-only throughput of the features and reconstruction graphs, beside the GEMM rate
+/// ONNX Runtime reaches on the same threads in the same run — figures, not assertions (docs/benchmarks.md).
+/// </summary>
+internal static class BenchCommand
+{
+    // The GEMM of vit-mae-base's MLP at batch 32: (32·197 tokens) × 768 × 3072.
+    private const int GemmM = 6304, GemmK = 768, GemmN = 3072;
+
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var revision = CommonOptions.Revision();
+        model.Required = false;
+        model.DefaultValueFactory = _ => "base-random";
+        var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
+        var threads = CommonOptions.Threads();
+        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to measure.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
+        var iterations = new Option<int>("--iterations") { Description = "Timed runs per measurement (best is reported).", DefaultValueFactory = _ => 3 };
+
+        var modelCommand = new Command("model", "Images/s and GFLOP/s of the features and reconstruction graphs against ONNX Runtime's MatMul rate.")
+        {
+            model, revision, device, precision, threads, batches, iterations,
+        };
+        modelCommand.SetAction(async (parse, cancellationToken) =>
+        {
+            var resolved = await ModelResolution.ResolveAsync(parse.GetValue(model)!, parse.GetValue(revision)!, cancellationToken).ConfigureAwait(false);
+            var checkpoint = MaeCheckpoint.Load(resolved.Directory, cancellationToken);
+            var dev = parse.GetValue(device)!;
+            var prec = parse.GetValue(precision);
+            var threadCount = parse.GetValue(threads);
+            var iters = Math.Max(1, parse.GetValue(iterations));
+            var cache = new GraphCache(resolved.GraphCacheDirectory);
+
+            var gemm = MatMulProbe.MeasureGflops(dev, threadCount, GemmM, GemmK, GemmN, iters, Path.Combine(resolved.GraphCacheDirectory, "probe"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"machine: {Environment.ProcessorCount} cores, device {dev}, precision {prec}, threads {(threadCount == 0 ? "all" : threadCount.ToString(CultureInfo.InvariantCulture))}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ORT MatMul {GemmM}x{GemmK}x{GemmN} fp32: {gemm:F1} GFLOP/s"));
+            Console.WriteLine();
+            Console.WriteLine("| graph | batch | images/s | GFLOP/s | % of MatMul |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+
+            var config = checkpoint.Config;
+            using var features = new MaeFeaturesSession(
+                OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec), dev, threadCount), config);
+            using var reconstruction = new MaeReconstructionSession(
+                OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec), dev, threadCount), config);
+            foreach (var batch in parse.GetValue(batches)!)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var inputs = BenchInputs.Create(config, batch, config.MaskRatio);
+                var featureSeconds = Best(iters, () => features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean));
+                Report("features", batch, featureSeconds, MaeFlops.Features(config), gemm);
+                var reconstructionSeconds = Best(iters, () => reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss));
+                Report("reconstruction", batch, reconstructionSeconds, MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+            }
+            return 0;
+        });
+
+        return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).") { modelCommand };
+    }
+
+    private static void Report(string graph, int batch, double seconds, double flopsPerImage, double gemmGflops)
+    {
+        var gflops = batch * flopsPerImage / seconds / 1e9;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {graph} | {batch} | {batch / seconds:F2} | {gflops:F1} | {100 * gflops / gemmGflops:F0}% |"));
+    }
+
+    /// <summary>Best wall time of <paramref name="iterations"/> runs after one warm-up run.</summary>
+    private static double Best(int iterations, Action run)
+    {
+        run();
+        var best = double.MaxValue;
+        for (var i = 0; i < iterations; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    private sealed record BenchInputs(float[] Pixels, float[] Cls, float[] Mean, long[] IdsKeep, long[] IdsRestore, float[] Mask, float[] Loss, int Kept)
+    {
+        public static BenchInputs Create(MaeConfig config, int batch, double maskRatio)
+        {
+            var random = new Random(1);
+            var pixels = new float[batch * config.NumChannels * config.ImageSize * config.ImageSize];
+            for (var i = 0; i < pixels.Length; i++)
+            {
+                pixels[i] = (float)((random.NextDouble() * 4) - 2);
+            }
+            int l = config.NumPatches, kept = PatchMasking.KeptCount(l, maskRatio);
+            var idsKeep = new long[batch * kept];
+            var idsRestore = new long[batch * l];
+            var mask = new float[batch * l];
+            for (var b = 0; b < batch; b++)
+            {
+                var noise = PatchMasking.Noise(0, $"bench-{b}", l);
+                PatchMasking.FromNoise(noise, maskRatio, idsKeep.AsSpan(b * kept, kept), idsRestore.AsSpan(b * l, l), mask.AsSpan(b * l, l));
+            }
+            return new BenchInputs(pixels, new float[batch * config.HiddenSize], new float[batch * config.HiddenSize], idsKeep, idsRestore, mask, new float[batch], kept);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Mae.Cluster.Inference.Onnx;
+
+namespace Mae.Cluster.Client.Commands;
+
+/// <summary>Options shared by the commands that run a model, so they read and validate the same way everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Model() => new("--model", "-m")
+    {
+        Description = "Checkpoint: a local folder in the Hugging Face layout, 'tiny' (a seeded random tiny model), " +
+                      "'base-random' (random weights, vit-mae-base's shape) or a Hub id such as facebook/vit-mae-base.",
+        Required = true,
+    };
+
+    public static Option<string> Revision() => new("--revision")
+    {
+        Description = "Hub revision (branch, tag or commit) when --model is a Hub id.",
+        DefaultValueFactory = _ => Inference.Hub.HubRevision.Default,
+    };
+
+    public static Option<long> Seed() => new("--seed")
+    {
+        Description = "Job seed; with each image's key it fixes the image's mask (see docs/masking.md).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<double?> MaskRatio()
+    {
+        var option = new Option<double?>("--mask-ratio") { Description = "Fraction of patches hidden for the loss (default: the checkpoint's, 0.75 for vit-mae-base)." };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } v && (v <= 0 || v >= 1))
+            {
+                r.AddError($"--mask-ratio must be strictly between 0 and 1 (got {v}).");
+            }
+        });
+        return option;
+    }
+
+    public static Option<int> BatchSize(int defaultValue)
+    {
+        var option = new Option<int>("--batch-size", "-b") { Description = "Images per model call.", DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<int>();
+            if (v is < 1 or > 4096)
+            {
+                r.AddError($"--batch-size must be between 1 and 4096 (got {v}).");
+            }
+        });
+        return option;
+    }
+
+    public static Option<ExecutionDevice> Device() => new("--device")
+    {
+        Description = "cpu, cuda or cuda:N.",
+        DefaultValueFactory = _ => ExecutionDevice.Cpu,
+        CustomParser = r => ParseOrError(r, ExecutionDevice.Parse, ExecutionDevice.Cpu),
+    };
+
+    public static Option<Precision> Precision() => new("--precision")
+    {
+        Description = "fp32 (default) or fp16 (weights and matrix products in fp16; layernorm, softmax and loss in fp32).",
+        DefaultValueFactory = _ => Inference.Onnx.Precision.Fp32,
+        CustomParser = r => ParseOrError(r, ParsePrecision, Inference.Onnx.Precision.Fp32),
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Inference threads on CPU (0 = one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<int> DecodeThreads() => new("--decode-threads")
+    {
+        Description = "Threads decoding images while the model runs (default: one per core).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    private static Precision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => Inference.Onnx.Precision.Fp32,
+        "fp16" or "float16" => Inference.Onnx.Precision.Fp16,
+        _ => throw new ArgumentException($"Unknown precision '{text}': use fp32 or fp16."),
+    };
+
+    private static T ParseOrError<T>(System.CommandLine.Parsing.ArgumentResult result, Func<string, T> parse, T fallback)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        try
+        {
+            return parse(token);
+        }
+        catch (ArgumentException e)
+        {
+            result.AddError(e.Message);
+            return fallback;
+        }
+    }
+}

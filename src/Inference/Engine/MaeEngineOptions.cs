@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using Mae.Cluster.Inference.Onnx;
+
+namespace Mae.Cluster.Inference.Engine;
+
+/// <summary>How an engine runs: checkpoint, device, precision, batching, threads and masking.</summary>
+public sealed class MaeEngineOptions
+{
+    /// <summary>A local checkpoint folder in the Hugging Face layout (resolve model names first).</summary>
+    [Required]
+    public string ModelDirectory { get; set; } = "";
+
+    /// <summary>Where built ONNX graphs are cached.</summary>
+    [Required]
+    public string GraphCacheDirectory { get; set; } = "";
+
+    public ExecutionDevice Device { get; set; } = ExecutionDevice.Cpu;
+
+    public Precision Precision { get; set; } = Precision.Fp32;
+
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
+    [Range(0, 1024)]
+    public int InferenceThreads { get; set; }
+
+    /// <summary>Threads decoding and preprocessing images while the previous batch runs.</summary>
+    [Range(1, 1024)]
+    public int DecodeThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Job seed: with the image key it fixes each image's mask.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Fraction of patches removed for the loss; null takes the checkpoint's mask_ratio.</summary>
+    [Range(0.0, 0.99)]
+    public double? MaskRatio { get; set; }
+
+    public bool ComputeEmbeddings { get; set; } = true;
+
+    public bool ComputeLoss { get; set; } = true;
+
+    public void Validate()
+    {
+        Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+        if (!ComputeEmbeddings && !ComputeLoss)
+        {
+            throw new ValidationException("Nothing to compute: enable embeddings, loss or both.");
+        }
+    }
+}

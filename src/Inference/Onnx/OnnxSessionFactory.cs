@@ -1,0 +1,72 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Mae.Cluster.Inference.Onnx;
+
+/// <summary>Creates ONNX Runtime sessions for a device, turning provider failures into actionable errors.</summary>
+public static class OnnxSessionFactory
+{
+    private const string CudaProvider = "CUDAExecutionProvider";
+
+    /// <param name="intraOpThreads">Threads for one operator on CPU; 0 lets ONNX Runtime use every core.</param>
+    public static InferenceSession Create(string modelPath, ExecutionDevice device, int intraOpThreads)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        try
+        {
+            if (!device.IsCuda)
+            {
+                return new InferenceSession(modelPath, options);
+            }
+            AppendCuda(options, device.Index);
+            try
+            {
+                return new InferenceSession(modelPath, options);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw CudaFailure(device.Index, e);
+            }
+        }
+        finally
+        {
+            options.Dispose();
+        }
+    }
+
+    private static void AppendCuda(SessionOptions options, int deviceIndex)
+    {
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
+        {
+            throw new DeviceUnavailableException(
+                "This build of Mae.Cluster uses the CPU-only ONNX Runtime, so --device cuda is not available. " +
+                "Build with -p:Gpu=true (Microsoft.ML.OnnxRuntime.Gpu) or use --device cpu.");
+        }
+        try
+        {
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string>
+            {
+                ["device_id"] = deviceIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["cudnn_conv_algo_search"] = "DEFAULT",
+                ["arena_extend_strategy"] = "kSameAsRequested",
+            });
+            options.AppendExecutionProvider_CUDA(cuda);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw CudaFailure(deviceIndex, e);
+        }
+    }
+
+    private static DeviceUnavailableException CudaFailure(int deviceIndex, OnnxRuntimeException e) => new(
+        $"Cannot start CUDA device {deviceIndex}: {e.Message} " +
+        "ONNX Runtime 1.31 needs an NVIDIA driver R580 or newer, the CUDA 13 runtime libraries " +
+        "(libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10) and cuDNN 9 on the library path.", e);
+}
