@@ -23,6 +23,16 @@ public static class MaeCli
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0 && !IsHelpRequest(args))
+        {
+            // Refuse in a few lines on stderr instead of System.CommandLine's full help on stdout.
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+            await Console.Error.WriteLineAsync($"Run '{string.Join(' ', ["mae", .. CommandPath(parse)])} --help' for usage.").ConfigureAwait(false);
+            return RefusedExitCode;
+        }
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
@@ -34,10 +44,27 @@ public static class MaeCli
         }
         catch (Exception e) when (IsRefusal(e))
         {
-            await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: {MessageOf(e)}").ConfigureAwait(false);
             return RefusedExitCode;
         }
     }
+
+    private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
+
+    private static List<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+        return names;
+    }
+
+    /// <summary>The message alone: ArgumentException appends "(Parameter 'x')", which means nothing to a user.</summary>
+    private static string MessageOf(Exception e) => e is ArgumentException { ParamName: { } name } argument
+        ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+        : e.Message;
 
     private static bool IsRefusal(Exception e) => e is CliException or InvalidCheckpointException or HubException
         or DeviceUnavailableException or ValidationException or ArgumentException or FileNotFoundException or DirectoryNotFoundException;

@@ -43,13 +43,23 @@ internal sealed class FakeHub : IAsyncDisposable
         CdnBase = new Uri($"http://localhost:{cdn.Port}");
     }
 
-    /// <summary>Files of the model; model.safetensors is a few hundred KB of seeded random bytes.</summary>
-    public static IReadOnlyDictionary<string, byte[]> Files { get; } = new Dictionary<string, byte[]>
+    /// <summary>Files of the model: a real tiny checkpoint (model.safetensors is about 700 KB), so clients can load what they fetched.</summary>
+    public static IReadOnlyDictionary<string, byte[]> Files { get; } = TinyCheckpointFiles();
+
+    private static Dictionary<string, byte[]> TinyCheckpointFiles()
     {
-        ["config.json"] = Encoding.UTF8.GetBytes("""{"model_type": "vit_mae", "hidden_size": 32, "patch_size": 16}"""),
-        ["preprocessor_config.json"] = Encoding.UTF8.GetBytes("""{"image_mean": [0.485, 0.456, 0.406], "size": {"height": 224, "width": 224}}"""),
-        ["model.safetensors"] = SeededBytes(300_000),
-    };
+        var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mae-fake-hub-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Mae.Cluster.Inference.Checkpoints.TinyCheckpoint.Write(directory, seed: 5);
+            return Mae.Cluster.Inference.Hub.HubDownloader.CheckpointFiles
+                .ToDictionary(name => name, name => File.ReadAllBytes(System.IO.Path.Combine(directory, name)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     public static long TotalBytes => Files.Values.Sum(f => (long)f.Length);
 
@@ -113,13 +123,6 @@ internal sealed class FakeHub : IAsyncDisposable
     public static string GitBlobId(byte[] content) =>
         Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {content.Length}\0"), .. content]));
 #pragma warning restore CA5350
-
-    private static byte[] SeededBytes(int length)
-    {
-        var bytes = new byte[length];
-        new Random(20211111).NextBytes(bytes);
-        return bytes;
-    }
 
     private Task HandleAsync(HttpContext context)
     {
