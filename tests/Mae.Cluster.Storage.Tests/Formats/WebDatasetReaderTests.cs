@@ -155,8 +155,8 @@ public sealed class WebDatasetReaderTests
             Assert.Skip("GNU tar is not installed");
         }
 
-        var root = Path.Combine(Path.GetTempPath(), "mae-formats-gnutar-" + Guid.NewGuid().ToString("N"));
-        try
+        using var temp = new TempDirectory();
+        var root = temp.Path;
         {
             // 150 characters of directories: beyond the 100-byte name field, within ustar's prefix.
             var directory = string.Join('/', Enumerable.Repeat("abcdefghi", 15));
@@ -173,10 +173,6 @@ public sealed class WebDatasetReaderTests
             Assert.Equal(Samples.Image(1), samples[0].ImageBytes);
             Assert.Equal("ü caption", samples[0].Caption);
             Assert.Equal(Samples.Image(2, 3000), samples[1].ImageBytes);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
         }
     }
 

@@ -30,7 +30,7 @@ public static class ResultParquetFiles
     /// <summary>The failures schema: key, image_path, error.</summary>
     public static ParquetSchema FailuresSchema { get; } = new(KeyField, ImagePathField, ErrorField);
 
-    /// <summary>Writes <paramref name="rows"/> as a metadata file to <paramref name="destination"/> (writable and seekable; not disposed).</summary>
+    /// <summary>Writes <paramref name="rows"/> as a metadata file to <paramref name="destination"/> (writable, need not seek; not disposed).</summary>
     /// <exception cref="ArgumentException">A row has a null key or path, or <paramref name="includeMask"/> is set and a row has no mask.</exception>
     public static async Task WriteMetadataAsync(Stream destination, IReadOnlyList<MetadataRow> rows, bool includeMask, CancellationToken cancellationToken = default)
     {
@@ -56,13 +56,17 @@ public static class ResultParquetFiles
         if (includeMask)
         {
             var (values, repetitionLevels) = FlattenMasks(rows);
-            await group.WriteAsync<bool>(MaskElementField, values, repetitionLevels, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            // Every list is present and non-empty and no element is null, so every value sits at the deepest definition level.
+            var definitionLevels = new int[values.Length];
+            Array.Fill(definitionLevels, MaskElementField.MaxDefinitionLevel);
+            await group.WriteAllPartsAsync<bool>(MaskElementField, values, definitionLevels, repetitionLevels, cancellationToken).ConfigureAwait(false);
         }
 
         group.CompleteValidate();
     }
 
-    /// <summary>Writes <paramref name="rows"/> as a failures file to <paramref name="destination"/> (writable and seekable; not disposed).</summary>
+    /// <summary>Writes <paramref name="rows"/> as a failures file to <paramref name="destination"/> (writable, need not seek; not disposed).</summary>
     /// <exception cref="ArgumentException">A row has a null field.</exception>
     public static async Task WriteFailuresAsync(Stream destination, IReadOnlyList<FailureRow> rows, CancellationToken cancellationToken = default)
     {
