@@ -288,6 +288,40 @@ public sealed class WebDatasetReaderTests
         Assert.True(stream.BytesRead < tar.Length - (900 << 10), $"read {stream.BytesRead} of {tar.Length} bytes");
     }
 
+    [Fact]
+    public async Task ManySamplesComeOutInArchiveOrderNotSortedOrder()
+    {
+        var keys = Enumerable.Range(0, 500).Select(i => $"k{(i * 7919) % 1000:D4}").ToArray();
+        var builder = new TarBuilder();
+        foreach (var key in keys)
+        {
+            builder.Add(key + ".jpg", Samples.Image((byte)key.Length, 64)).Add(key + ".txt", key);
+        }
+
+        var samples = await Samples.ReadAllAsync(builder.End().ToArray());
+
+        Assert.Equal(keys, samples.Select(s => s.Key));
+        Assert.Equal(keys, samples.Select(s => s.Caption));
+    }
+
+    [Fact]
+    public async Task CancellationStopsReading()
+    {
+        var tar = new TarBuilder().Add("a.jpg", Samples.Image(1)).Add("b.jpg", Samples.Image(2)).End().ToArray();
+        using var cancellation = new CancellationTokenSource();
+        var read = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in WebDatasetReader.ReadSamplesAsync(new ForwardOnlyStream(tar), cancellationToken: cancellation.Token))
+            {
+                read++;
+                await cancellation.CancelAsync();
+            }
+        });
+        Assert.Equal(1, read);
+    }
+
     private static TarEntry NewRegularEntry(TarEntryFormat format, string name) => format switch
     {
         TarEntryFormat.Gnu => new GnuTarEntry(TarEntryType.RegularFile, name),

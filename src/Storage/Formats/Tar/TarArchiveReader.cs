@@ -14,11 +14,12 @@ namespace Mae.Cluster.Storage.Formats;
 /// without offsets, and cannot tell how many bytes of a truncated member arrived — all of which this reader
 /// needs to turn hostile input into bounded, specific errors.
 /// </remarks>
-internal sealed class TarArchiveReader
+internal sealed class TarArchiveReader : IAsyncDisposable
 {
     private const int BufferSize = 64 * 1024;
 
     private readonly ForwardReader _input;
+    private readonly Stream? _decompressor;
     private readonly int _maxExtensionBytes;
     private readonly byte[] _block = new byte[TarHeaderFields.BlockSize];
     private readonly Dictionary<string, string> _globalPax = new(StringComparer.Ordinal);
@@ -28,10 +29,11 @@ internal sealed class TarArchiveReader
     private long _dataSize;
     private long _paddingRemaining;
 
-    private TarArchiveReader(ForwardReader input, int maxExtensionBytes)
+    private TarArchiveReader(ForwardReader input, int maxExtensionBytes, Stream? decompressor = null)
     {
         _input = input;
         _maxExtensionBytes = maxExtensionBytes;
+        _decompressor = decompressor;
     }
 
     /// <summary>Bytes of the current member's data that arrived before the stream ended; valid when <see cref="CurrentTruncated"/>.</summary>
@@ -57,11 +59,14 @@ internal sealed class TarArchiveReader
         }
 
         var gzip = new GZipStream(new PrefixedStream(start.AsMemory(0, length), source), CompressionMode.Decompress);
-        return new TarArchiveReader(new ForwardReader(gzip, BufferSize, [], compression: "gzip"), maxExtensionBytes)
+        return new TarArchiveReader(new ForwardReader(gzip, BufferSize, [], compression: "gzip"), maxExtensionBytes, gzip)
         {
             IsGzip = true,
         };
     }
+
+    /// <summary>Releases the decompressor, if any; the source stream is left to its owner.</summary>
+    public ValueTask DisposeAsync() => _decompressor?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>
     /// Moves to the next file-like member, skipping whatever is left of the current one. Returns null at the end

@@ -12,7 +12,6 @@ internal sealed class SampleAssembler
     private const int MemberNamesRemembered = 5;
 
     private readonly WebDatasetReadContext _context;
-    private readonly List<WebDatasetSample> _extraFailures = [];
     private readonly List<string> _memberNames = [];
     private WebDatasetSampleErrorKind _errorKind;
     private string? _error;
@@ -62,9 +61,14 @@ internal sealed class SampleAssembler
     }
 
     /// <summary>Takes one member of this sample, reading or skipping its data.</summary>
+    /// <returns>
+    /// A failure record for a second image member, to be yielded at once (so a sample with a million image
+    /// members costs no memory); otherwise null.
+    /// </returns>
     /// <exception cref="CorruptTarException">The (compressed) stream is corrupt.</exception>
-    public async ValueTask AddMemberAsync(TarMember member, string extension, TarArchiveReader archive, CancellationToken cancellationToken)
+    public async ValueTask<WebDatasetSample?> AddMemberAsync(TarMember member, string extension, TarArchiveReader archive, CancellationToken cancellationToken)
     {
+        WebDatasetSample? extraImageFailure = null;
         if (_memberNames.Count < MemberNamesRemembered)
         {
             _memberNames.Add(WebDatasetNames.Printable(member.Name));
@@ -72,7 +76,7 @@ internal sealed class SampleAssembler
 
         if (_context.IsImageExtension(extension))
         {
-            await AddImageAsync(member, archive, cancellationToken).ConfigureAwait(false);
+            extraImageFailure = await AddImageAsync(member, archive, cancellationToken).ConfigureAwait(false);
         }
         else if (!Failed && member.Kind == TarMemberKind.RegularFile && extension.Equals("txt", StringComparison.OrdinalIgnoreCase) && _caption is null)
         {
@@ -85,6 +89,7 @@ internal sealed class SampleAssembler
         }
 
         await archive.SkipDataAsync(cancellationToken).ConfigureAwait(false);
+        return extraImageFailure;
     }
 
     /// <summary>The stream ended inside <paramref name="member"/>: the whole sample becomes a failure.</summary>
@@ -94,45 +99,44 @@ internal sealed class SampleAssembler
         _error = $"truncated tar: member {WebDatasetNames.Printable(member.Name)} ends after {delivered} of {member.Size} bytes";
     }
 
-    /// <summary>The sample, followed by failure records for extra image members.</summary>
-    public IEnumerable<WebDatasetSample> Complete()
+    /// <summary>The sample: good, or a failure with its reason.</summary>
+    public WebDatasetSample Complete()
     {
         if (!Failed && !HasImage)
         {
             Fail(WebDatasetSampleErrorKind.NoImageMember, $"sample has no image member (members: {string.Join(", ", _memberNames)})");
         }
 
-        yield return Failed
+        return Failed
             ? new WebDatasetSample { Key = Key, ImageMemberName = _imageMemberName, Error = _error, ErrorKind = _errorKind }
             : new WebDatasetSample { Key = Key, ImageMemberName = _imageMemberName, ImageBytes = _imageBytes, Caption = _caption, Json = _json };
-
-        foreach (var failure in _extraFailures)
-        {
-            yield return failure;
-        }
     }
 
-    private async ValueTask AddImageAsync(TarMember member, TarArchiveReader archive, CancellationToken cancellationToken)
+    private async ValueTask<WebDatasetSample?> AddImageAsync(TarMember member, TarArchiveReader archive, CancellationToken cancellationToken)
     {
         var name = WebDatasetNames.Printable(member.Name);
         if (HasImage)
         {
-            _extraFailures.Add(new WebDatasetSample
+            return new WebDatasetSample
             {
                 Key = Key,
                 ImageMemberName = name,
                 ErrorKind = WebDatasetSampleErrorKind.DuplicateKey,
                 Error = $"duplicate key: sample '{Key}' already has the image member '{_imageMemberName}'; the first is kept",
-            });
-            return;
+            };
         }
 
         _imageMemberName = name;
-        if (Failed)
+        if (!Failed)
         {
-            return;
+            await ReadImageAsync(member, archive, cancellationToken).ConfigureAwait(false);
         }
 
+        return null;
+    }
+
+    private async ValueTask ReadImageAsync(TarMember member, TarArchiveReader archive, CancellationToken cancellationToken)
+    {
         switch (member.Kind)
         {
             case TarMemberKind.SymbolicLink:

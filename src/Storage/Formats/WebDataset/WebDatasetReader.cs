@@ -11,7 +11,8 @@ namespace Mae.Cluster.Storage.Formats;
 /// Two channels for bad input. Per sample: a sample that cannot be used is yielded with
 /// <see cref="WebDatasetSample.Error"/> set (truncated member, unsafe name, duplicate key, link, empty or
 /// oversized image, no image). A member cut short by the end of the stream fails its sample and ends the
-/// enumeration normally. Per shard: when the input is not a tar, or a header is broken, every complete sample
+/// enumeration normally. A second image member of one sample is reported as a "duplicate key" failure as soon
+/// as it is met, so it comes before the sample it duplicates. Per shard: when the input is not a tar, or a header is broken, every complete sample
 /// read before the fault is yielded and then a <see cref="TarFormatException"/> is thrown, carrying how many
 /// samples were yielded.
 /// </remarks>
@@ -36,12 +37,13 @@ public static class WebDatasetReader
         }
 
         var context = new WebDatasetReadContext(options);
-        var archive = await TarArchiveReader.OpenAsync(tar, options.MaxHeaderExtensionBytes, cancellationToken).ConfigureAwait(false);
+        await using var archive = await TarArchiveReader.OpenAsync(tar, options.MaxHeaderExtensionBytes, cancellationToken).ConfigureAwait(false);
         var yielded = 0;
         SampleAssembler? current = null;
         CorruptTarException? fault = null;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (member, headerFault) = await TryNextMemberAsync(archive, cancellationToken).ConfigureAwait(false);
             if (headerFault is not null)
             {
@@ -70,21 +72,24 @@ public static class WebDatasetReader
             {
                 if (current is not null)
                 {
-                    foreach (var sample in current.Complete())
-                    {
-                        yield return sample;
-                        yielded++;
-                    }
+                    yield return current.Complete();
+                    yielded++;
                 }
 
                 current = SampleAssembler.Start(rawKey, context);
             }
 
-            var memberFault = await TryAddAsync(current, member, extension, archive, cancellationToken).ConfigureAwait(false);
+            var (extraImageFailure, memberFault) = await TryAddAsync(current, member, extension, archive, cancellationToken).ConfigureAwait(false);
             if (memberFault is not null)
             {
                 fault = memberFault;
                 break;
+            }
+
+            if (extraImageFailure is not null)
+            {
+                yield return extraImageFailure;
+                yielded++;
             }
 
             if (archive.CurrentTruncated)
@@ -96,11 +101,8 @@ public static class WebDatasetReader
 
         if (current is not null)
         {
-            foreach (var sample in current.Complete())
-            {
-                yield return sample;
-                yielded++;
-            }
+            yield return current.Complete();
+            yielded++;
         }
 
         if (fault is not null)
@@ -160,17 +162,16 @@ public static class WebDatasetReader
         }
     }
 
-    private static async ValueTask<CorruptTarException?> TryAddAsync(
+    private static async ValueTask<(WebDatasetSample? ExtraImageFailure, CorruptTarException? Fault)> TryAddAsync(
         SampleAssembler sample, TarMember member, string extension, TarArchiveReader archive, CancellationToken cancellationToken)
     {
         try
         {
-            await sample.AddMemberAsync(member, extension, archive, cancellationToken).ConfigureAwait(false);
-            return null;
+            return (await sample.AddMemberAsync(member, extension, archive, cancellationToken).ConfigureAwait(false), null);
         }
         catch (CorruptTarException e)
         {
-            return e;
+            return (null, e);
         }
     }
 }
