@@ -14,6 +14,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Azurite (the Azure Storage emulator), pinned in package.json; the tests start it themselves on free loopback ports.
+if [ ! -x node_modules/.bin/azurite ]; then
+  command -v npm >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
 results="${TEST_RESULTS:-$PWD/artifacts/test-results}"
 rm -rf "$results"
 mkdir -p "$results"

@@ -15,6 +15,7 @@ public static class MaeCli
 
     public static RootCommand Build() => new("mae — ViT-MAE embeddings and reconstruction losses for image datasets.")
     {
+        RunCommand.Create(),
         EmbedCommand.Create(),
         ModelCommand.Create(),
         BenchCommand.Create(),
@@ -47,6 +48,13 @@ public static class MaeCli
             await Console.Error.WriteLineAsync($"error: {MessageOf(e)}").ConfigureAwait(false);
             return RefusedExitCode;
         }
+#pragma warning disable CA1031 // The last line of defence: a failed run says why in one line, not a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"failed: {MessageOf(e)} ({e.GetType().Name})").ConfigureAwait(false);
+            return 1;
+        }
     }
 
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
@@ -66,6 +74,8 @@ public static class MaeCli
         ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
         : e.Message;
 
-    private static bool IsRefusal(Exception e) => e is CliException or InvalidCheckpointException or HubException
+    private static bool IsRefusal(Exception e) => e is CliException or InvalidCheckpointException or HubException or Pipeline.JobSpecException
+        or Storage.Blobs.InvalidStorageLocationException or Storage.Blobs.StorageObjectNotFoundException
+        or Storage.Blobs.StorageAccessDeniedException or Storage.Blobs.StorageNotWritableException
         or DeviceUnavailableException or ValidationException or ArgumentException or FileNotFoundException or DirectoryNotFoundException;
 }

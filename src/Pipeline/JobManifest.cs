@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mae.Cluster.Pipeline;
+
+/// <summary>
+/// job.json: what the job was (locations with secrets redacted, model and its hash, every option that changes the
+/// results, as a fingerprint too), what it counted and how long it took. Written when the job starts (state
+/// "running") and again when every shard is committed ("completed").
+/// </summary>
+public sealed record JobManifest
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    [JsonPropertyName("state")] public required string State { get; init; }
+    [JsonPropertyName("job_fingerprint")] public required string JobFingerprint { get; init; }
+    [JsonPropertyName("input")] public required string Input { get; init; }
+    [JsonPropertyName("output")] public required string Output { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("model_sha256")] public required string ModelSha256 { get; init; }
+    [JsonPropertyName("seed")] public long Seed { get; init; }
+    [JsonPropertyName("mask_ratio")] public double MaskRatio { get; init; }
+    [JsonPropertyName("mask_scheme")] public required string MaskScheme { get; init; }
+    [JsonPropertyName("pool")] public required string Pool { get; init; }
+    [JsonPropertyName("embedding_dtype")] public required string EmbeddingDtype { get; init; }
+    [JsonPropertyName("embedding_dim")] public int EmbeddingDim { get; init; }
+    [JsonPropertyName("shard_size")] public int ShardSize { get; init; }
+    [JsonPropertyName("save_mask")] public bool SaveMask { get; init; }
+    [JsonPropertyName("precision")] public required string Precision { get; init; }
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; }
+    [JsonPropertyName("shards")] public int Shards { get; init; }
+    [JsonPropertyName("images")] public long? Images { get; init; }
+    [JsonPropertyName("failures")] public long? Failures { get; init; }
+    [JsonPropertyName("started_at")] public DateTimeOffset StartedAt { get; init; }
+    [JsonPropertyName("finished_at")] public DateTimeOffset? FinishedAt { get; init; }
+    [JsonPropertyName("elapsed_seconds")] public double? ElapsedSeconds { get; init; }
+    [JsonPropertyName("images_per_second")] public double? ImagesPerSecond { get; init; }
+    [JsonPropertyName("software_version")] public required string SoftwareVersion { get; init; }
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static JobManifest? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<JobManifest>(json, Json);
+}

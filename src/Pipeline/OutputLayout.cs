@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Mae.Cluster.Pipeline;
+
+/// <summary>
+/// Where a job's results live under the output location (clip-retrieval / embedding-reader "parquet_npy" layout),
+/// one set of files per input shard, zero-padded to 5 digits so that name order is shard order.
+/// </summary>
+public static class OutputLayout
+{
+    public const string JobManifest = "job.json";
+    public const string SuccessMarker = "_SUCCESS";
+    public const string CommitFolder = "_commits/";
+
+    public static string Embeddings(int shard) => $"img_emb/img_emb_{Pad(shard)}.npy";
+
+    public static string Metadata(int shard) => $"metadata/metadata_{Pad(shard)}.parquet";
+
+    public static string Failures(int shard) => $"failures/failures_{Pad(shard)}.parquet";
+
+    /// <summary>Written last: its presence is what makes a shard done.</summary>
+    public static string Commit(int shard) => $"{CommitFolder}shard_{Pad(shard)}.json";
+
+    private static string Pad(int shard) => shard.ToString("D5", CultureInfo.InvariantCulture);
+}

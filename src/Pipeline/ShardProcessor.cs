@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Storage.Blobs;
+using Mae.Cluster.Storage.Formats;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mae.Cluster.Pipeline;
+
+/// <summary>
+/// Runs one shard end to end: stream its images through the engine, write img_emb / metadata / failures, then the
+/// commit record. Embeddings stream to a local staging file, so memory does not grow with the shard. Each file is
+/// written atomically and the commit record last, so a shard is either absent or complete; a rerun writes the same
+/// bytes (the mask is a function of seed and key, and batches never span shards).
+/// </summary>
+public sealed partial class ShardProcessor(
+    MaeEngine engine, IObjectStore input, IObjectStore output, ShardJobOptions options, string jobFingerprint, ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public async Task<bool> IsCommittedAsync(int shard, CancellationToken cancellationToken) =>
+        await output.GetPropertiesAsync(OutputLayout.Commit(shard), cancellationToken).ConfigureAwait(false) is not null;
+
+    public async Task<ShardOutcome> ProcessAsync(InputShard shard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var watch = Stopwatch.StartNew();
+        var source = new ShardSampleSource(input, shard, options.MaxImageBytes);
+        var metadata = new List<MetadataRow>();
+        var failures = new List<FailureRow>();
+        var dimension = engine.Config.HiddenSize;
+        long inputBytes = 0;
+
+        var staging = Path.Combine(Path.GetTempPath(), $"mae-shard-{shard.Index}-{Guid.NewGuid():N}.npy");
+        try
+        {
+            var npyFile = new FileStream(staging, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            await using (npyFile.ConfigureAwait(false))
+            {
+                var npy = new NpyWriter(npyFile, options.EmbeddingType, dimension);
+                var pending = new Queue<ShardSample>();
+                await foreach (var result in engine.EmbedAsync(Images(source, pending, cancellationToken), cancellationToken).ConfigureAwait(false))
+                {
+                    ShardSample sample;
+                    lock (pending)
+                    {
+                        sample = pending.Dequeue();
+                    }
+                    inputBytes += sample.Image.Encoded.Length;
+                    if (!result.Succeeded)
+                    {
+                        failures.Add(new FailureRow(result.Key, sample.ImagePath, result.Error!));
+                        continue;
+                    }
+                    var embedding = options.Pool == EmbeddingPool.Cls ? result.ClsEmbedding : result.MeanEmbedding;
+                    await npy.WriteRowsAsync(embedding, cancellationToken).ConfigureAwait(false);
+                    metadata.Add(new MetadataRow(result.Key, sample.ImagePath, result.Loss, result.Width, result.Height, sample.Caption,
+                        options.SaveMask ? result.Mask.Select(m => m != 0).ToArray() : null));
+                }
+                if (source.ShardError is { } shardError)
+                {
+                    failures.Add(new FailureRow(shard.Name, shard.Name, shardError));
+                }
+                await npy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+
+                npyFile.Position = 0;
+                await output.WriteAsync(OutputLayout.Embeddings(shard.Index), npyFile, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            File.Delete(staging);
+        }
+
+        await WriteParquetAsync(OutputLayout.Metadata(shard.Index),
+            s => ResultParquetFiles.WriteMetadataAsync(s, metadata, options.SaveMask, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await WriteParquetAsync(OutputLayout.Failures(shard.Index),
+            s => ResultParquetFiles.WriteFailuresAsync(s, failures, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+        var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, dimension, jobFingerprint);
+        await output.WriteAsync(OutputLayout.Commit(shard.Index), record.ToJson(), cancellationToken).ConfigureAwait(false);
+        LogShardCommitted(_logger, shard.Index, metadata.Count, failures.Count, watch.Elapsed);
+        return new ShardOutcome(shard.Index, metadata.Count, failures.Count, inputBytes, Skipped: false, watch.Elapsed);
+    }
+
+    /// <summary>Feeds the engine and remembers each sample, so results (which come back in order) meet their metadata.</summary>
+    private static async IAsyncEnumerable<ImageInput> Images(ShardSampleSource source, Queue<ShardSample> pending,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var sample in source.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lock (pending)
+            {
+                pending.Enqueue(sample);
+            }
+            yield return sample.Image;
+        }
+    }
+
+    private async Task WriteParquetAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await write(buffer).ConfigureAwait(false);
+        await output.WriteAsync(path, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Shard} committed: {Images} images, {Failures} failures in {Elapsed}")]
+    private static partial void LogShardCommitted(ILogger logger, int shard, int images, int failures, TimeSpan elapsed);
+}
