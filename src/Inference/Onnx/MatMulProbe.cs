@@ -5,16 +5,23 @@ using Onnx;
 namespace Mae.Cluster.Inference.Onnx;
 
 /// <summary>
-/// Measures the machine's fp32 GEMM rate through ONNX Runtime itself (one MatMul node, same threads as the model),
-/// the yardstick for how well the model graphs use the hardware.
+/// The machine's GEMM rate through ONNX Runtime itself (one MatMul node, same device, threads and precision as the
+/// model), the yardstick for how well the model graphs use the hardware. Measure it beside the model, in the same
+/// run, so both see the same machine.
 /// </summary>
-public static class MatMulProbe
+public sealed class MatMulProbe : IDisposable
 {
-    /// <returns>Achieved GFLOP/s of an [m×k]·[k×n] MatMul, best of <paramref name="iterations"/> runs after a warm-up.</returns>
-    public static double MeasureGflops(ExecutionDevice device, int threads, int m, int k, int n, int iterations, string workDirectory)
+    private readonly InferenceSession _session;
+    private readonly OrtValue _input;
+    private readonly OrtValue _output;
+    private readonly RunOptions _runOptions = new();
+    private readonly double _flops;
+
+    public MatMulProbe(ExecutionDevice device, int threads, Precision precision, int m, int k, int n, string workDirectory)
     {
         Directory.CreateDirectory(workDirectory);
-        var path = Path.Combine(workDirectory, $"matmul_{m}x{k}x{n}.onnx");
+        var half = precision == Precision.Fp16;
+        var path = Path.Combine(workDirectory, $"matmul_{m}x{k}x{n}_{precision}.onnx".ToLowerInvariant());
         var writer = new OnnxGraphWriter("matmul_probe");
         var a = writer.Input("a", TensorProto.Types.DataType.Float, m, k);
         var weights = new float[k * n];
@@ -23,24 +30,40 @@ public static class MatMulProbe
         {
             weights[i] = (float)(random.NextDouble() - 0.5);
         }
-        var b = writer.Initializer("b", weights, [k, n], asFloat16: false);
-        writer.Output(writer.Node("MatMul", [a, b]), "c", TensorProto.Types.DataType.Float, m, n);
+        var b = writer.Initializer("b", weights, [k, n], half);
+        var left = half ? writer.Node("Cast", [a], attributes: ("to", (long)TensorProto.Types.DataType.Float16)) : a;
+        var product = writer.Node("MatMul", [left, b]);
+        var result = half ? writer.Node("Cast", [product], attributes: ("to", (long)TensorProto.Types.DataType.Float)) : product;
+        writer.Output(result, "c", TensorProto.Types.DataType.Float, m, n);
         writer.Save(path, "probe", new Dictionary<string, string>());
 
-        using var session = OnnxSessionFactory.Create(path, device, threads);
-        var input = new float[m * k];
-        var output = new float[m * n];
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [m, k]);
-        using var outputValue = OrtValue.CreateTensorValueFromMemory(output, [m, n]);
-        using var runOptions = new RunOptions();
-        session.Run(runOptions, ["a"], [inputValue], ["c"], [outputValue]);
+        _session = OnnxSessionFactory.Create(path, device, threads);
+        _input = OrtValue.CreateTensorValueFromMemory(new float[m * k], [m, k]);
+        _output = OrtValue.CreateTensorValueFromMemory(new float[m * n], [m, n]);
+        _flops = 2.0 * m * k * n;
+        Run();
+    }
+
+    /// <returns>Achieved GFLOP/s, best of <paramref name="iterations"/> runs.</returns>
+    public double MeasureGflops(int iterations)
+    {
         var best = double.MaxValue;
-        for (var i = 0; i < iterations; i++)
+        for (var i = 0; i < Math.Max(1, iterations); i++)
         {
             var watch = Stopwatch.StartNew();
-            session.Run(runOptions, ["a"], [inputValue], ["c"], [outputValue]);
+            Run();
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
         }
-        return 2.0 * m * k * n / best / 1e9;
+        return _flops / best / 1e9;
+    }
+
+    private void Run() => _session.Run(_runOptions, ["a"], [_input], ["c"], [_output]);
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _input.Dispose();
+        _output.Dispose();
+        _runOptions.Dispose();
     }
 }
