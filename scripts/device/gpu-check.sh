@@ -11,7 +11,8 @@ OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 exec > >(tee "$OUT/gpu-check.log") 2>&1
 cd "$(dirname "$0")/../.."
 mkdir -p /tmp/mae
-cat .gpu/p*/part* | zstd -dq | tar -C /tmp/mae -xf - || exit 1
+ZSTD=zstd; command -v zstd >/dev/null || ZSTD="env LD_LIBRARY_PATH=$PWD/.gpu/tools $PWD/.gpu/tools/zstd"
+cat .gpu/p*/part* | $ZSTD -dq | tar -C /tmp/mae -xf - || exit 1
 [ -d .gpu/overlay ] && cp .gpu/overlay/* /tmp/mae/
 chmod +x /tmp/mae/mae
 LD_LIBRARY_PATH=$(find / -xdev -type d -path '*site-packages/nvidia/*/lib' 2>/dev/null | tr '\n' ':')

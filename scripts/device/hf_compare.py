@@ -1,15 +1,17 @@
 """Compare `mae embed --json` output with Hugging Face transformers on the same checkpoint and images.
 
 Usage: python3 hf_compare.py CHECKPOINT_DIR RESULTS.jsonl IMAGE... --seed S
-Runs ViTMAEForPreTraining (reconstruction loss, with the documented mae-mask/v1 noise) and ViTMAEModel without
-masking (CLS and mean embeddings) in float64, and prints the largest differences per image.
+Preprocesses as ViTImageProcessor's reference (PIL) path does — convert("RGB"), PIL bilinear resize, rescale,
+normalise — (transformers 5 defaults to a torchvision-based processor, whose resize differs), then runs
+ViTMAEForPreTraining (reconstruction loss, with the documented mae-mask/v1 noise) and the encoder without masking
+(CLS and mean embeddings) in float64, and prints the largest differences per image.
 """
 import argparse, hashlib, json, os, sys
 
 import numpy as np
 import torch
 from PIL import Image
-from transformers import ViTImageProcessor, ViTMAEForPreTraining
+from transformers import ViTMAEForPreTraining
 
 
 def mae_noise(seed, key, n):
@@ -25,7 +27,16 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    processor = ViTImageProcessor.from_pretrained(args.checkpoint)
+    pre = json.load(open(os.path.join(args.checkpoint, "preprocessor_config.json")))
+    size = pre.get("size", 224)
+    height, width = (size["height"], size["width"]) if isinstance(size, dict) else (size, size)
+    mean = np.array(pre.get("image_mean", [0.5] * 3)).reshape(3, 1, 1)
+    std = np.array(pre.get("image_std", [0.5] * 3)).reshape(3, 1, 1)
+
+    def preprocess(path):
+        rgb = Image.open(path).convert("RGB").resize((width, height), Image.BILINEAR)
+        chw = np.asarray(rgb, dtype=np.float32).transpose(2, 0, 1) * np.float32(1 / 255)
+        return torch.from_numpy(((chw - mean) / std)[None])
     model = ViTMAEForPreTraining.from_pretrained(args.checkpoint).double().eval()
     ours = {}
     for line in open(args.results):
@@ -38,7 +49,7 @@ def main():
         if key not in ours or "error" in ours[key]:
             print(f"{key}: no result in {args.results}")
             continue
-        pixels = processor(images=Image.open(path), return_tensors="pt")["pixel_values"].double()
+        pixels = preprocess(path).double()
         noise = torch.from_numpy(mae_noise(args.seed, key, L))[None]
         with torch.no_grad():
             out = model(pixel_values=pixels, noise=noise)
@@ -50,11 +61,10 @@ def main():
             per_patch = ((out.logits - target) ** 2).mean(dim=-1)
             loss = float((per_patch * out.mask).sum() / out.mask.sum())
             # Features: the encoder on every patch in order (mask_ratio 0, identity noise).
-            model.vit.config.mask_ratio = 0.0
+            ratio = model.vit.embeddings.config.mask_ratio
             model.vit.embeddings.config.mask_ratio = 0.0
             hidden = model.vit(pixel_values=pixels, noise=torch.arange(L, dtype=torch.float64)[None]).last_hidden_state
-            model.vit.config.mask_ratio = model.config.mask_ratio
-            model.vit.embeddings.config.mask_ratio = model.config.mask_ratio
+            model.vit.embeddings.config.mask_ratio = ratio
         cls = hidden[0, 0].numpy()
         mean_emb = hidden[0, 1:].mean(dim=0).numpy()
         mask_same = list(map(int, out.mask[0].tolist())) == ours[key]["mask"]

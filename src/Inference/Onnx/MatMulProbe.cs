@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 
 namespace Mae.Cluster.Inference.Onnx;
@@ -16,6 +17,8 @@ public sealed class MatMulProbe : IDisposable
     private readonly OrtValue _output;
     private readonly RunOptions _runOptions = new();
     private readonly double _flops;
+    private readonly OrtIoBinding? _binding;
+    private readonly OrtAllocator? _deviceAllocator;
 
     public MatMulProbe(ExecutionDevice device, int threads, Precision precision, int m, int k, int n, string workDirectory)
     {
@@ -38,9 +41,23 @@ public sealed class MatMulProbe : IDisposable
         writer.Save(path, "probe", new Dictionary<string, string>());
 
         _session = OnnxSessionFactory.Create(path, device, threads);
-        _input = OrtValue.CreateTensorValueFromMemory(new float[m * k], [m, k]);
-        _output = OrtValue.CreateTensorValueFromMemory(new float[m * n], [m, n]);
         _flops = 2.0 * m * k * n;
+        if (device.IsCuda)
+        {
+            // On a GPU, operands in host memory would time PCIe copies, not the GEMM: keep them on the device.
+            using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, device.Index, OrtMemType.Default);
+            _deviceAllocator = new OrtAllocator(_session, memory);
+            _input = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, [m, k]);
+            _output = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, [m, n]);
+            _binding = _session.CreateIoBinding();
+            _binding.BindInput("a", _input);
+            _binding.BindOutput("c", _output);
+        }
+        else
+        {
+            _input = OrtValue.CreateTensorValueFromMemory(new float[m * k], [m, k]);
+            _output = OrtValue.CreateTensorValueFromMemory(new float[m * n], [m, n]);
+        }
         Run();
     }
 
@@ -57,13 +74,24 @@ public sealed class MatMulProbe : IDisposable
         return _flops / best / 1e9;
     }
 
-    private void Run() => _session.Run(_runOptions, ["a"], [_input], ["c"], [_output]);
+    private void Run()
+    {
+        if (_binding is not null)
+        {
+            _session.RunWithBinding(_runOptions, _binding);
+        }
+        else
+        {
+            _session.Run(_runOptions, ["a"], [_input], ["c"], [_output]);
+        }
+    }
 
     public void Dispose()
     {
-        _session.Dispose();
+        _binding?.Dispose();
         _input.Dispose();
         _output.Dispose();
+        _deviceAllocator?.Dispose();
         _runOptions.Dispose();
     }
 }
