@@ -92,6 +92,7 @@ public sealed class MatMulProbe : IDisposable
         _input.Dispose();
         _output.Dispose();
         _deviceAllocator?.Dispose();
+        _session.Dispose();
         _runOptions.Dispose();
     }
 }
