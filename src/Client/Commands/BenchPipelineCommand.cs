@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Globalization;
+using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Inference.Masking;
+using Mae.Cluster.Inference.Onnx;
+using Mae.Cluster.Pipeline;
+
+namespace Mae.Cluster.Client.Commands;
+
+/// <summary>
+/// <c>mae bench pipeline</c>: the shard pipeline end to end (tar shards of real JPEGs on local disk → outputs) against
+/// the model alone, same model, batch and threads, in one run; then peak memory of whole `mae run` processes as
+/// shards grow. Figures, not assertions (docs/benchmarks.md).
+/// </summary>
+internal static class BenchPipelineCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        model.Required = false;
+        model.DefaultValueFactory = _ => "base-random";
+        var revision = CommonOptions.Revision();
+        var device = CommonOptions.Device();
+        var precision = CommonOptions.Precision();
+        var threads = CommonOptions.Threads();
+        var batchSize = CommonOptions.BatchSize(32);
+        var photos = new Option<string>("--photos") { Description = "Folder of JPEG photos to pack into bench shards.", DefaultValueFactory = _ => "tests/data/photos" };
+        var images = new Option<int>("--images") { Description = "Images in the end-to-end run.", DefaultValueFactory = _ => 192 };
+        var shards = new Option<int>("--shards") { Description = "Tar shards the end-to-end images are spread over.", DefaultValueFactory = _ => 3 };
+        var memoryShardSizes = new Option<int[]>("--memory-shard-sizes")
+        {
+            Description = "Images per shard for the peak-memory runs (tiny model, one shard each); empty to skip.",
+            DefaultValueFactory = _ => [100, 400, 1600],
+            AllowMultipleArgumentsPerToken = true,
+        };
+
+        var command = new Command("pipeline", "End-to-end shard images/s against model-only images/s, and peak memory against shard size.")
+        {
+            model, revision, device, precision, threads, batchSize, photos, images, shards, memoryShardSizes,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var work = Directory.CreateTempSubdirectory("mae-bench-pipeline-");
+            try
+            {
+                var jpegs = Directory.EnumerateFiles(parse.GetValue(photos)!, "*.jpg").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+                if (jpegs.Length == 0)
+                {
+                    throw new CliException($"No .jpg photos in {parse.GetValue(photos)}.");
+                }
+                var resolved = await ModelResolution.ResolveAsync(parse.GetValue(model)!, parse.GetValue(revision)!, cancellationToken).ConfigureAwait(false);
+                var engineOptions = new MaeEngineOptions
+                {
+                    ModelDirectory = resolved.Directory,
+                    GraphCacheDirectory = resolved.GraphCacheDirectory,
+                    BatchSize = parse.GetValue(batchSize),
+                    Device = parse.GetValue(device)!,
+                    Precision = parse.GetValue(precision),
+                    InferenceThreads = parse.GetValue(threads),
+                };
+                using var engine = MaeEngine.Create(engineOptions);
+                var imageCount = parse.GetValue(images);
+                var input = Directory.CreateDirectory(Path.Combine(work.FullName, "input")).FullName;
+                WriteTarShards(input, jpegs, imageCount, parse.GetValue(shards));
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"machine: {Environment.ProcessorCount} cores; model {parse.GetValue(model)} ({engine.Config.HiddenSize}-wide × {engine.Config.NumHiddenLayers}), device {engineOptions.Device}, precision {engineOptions.Precision}, batch {engineOptions.BatchSize}"));
+                var modelOnly = ModelOnlyImagesPerSecond(engine, imageCount, cancellationToken);
+                var runner = new ShardJobRunner(engine, new ShardJobOptions { Input = input, Output = Path.Combine(work.FullName, "output") }, "bench");
+                var manifest = await runner.RunAsync(null, cancellationToken).ConfigureAwait(false);
+                var endToEnd = manifest.ImagesPerSecond ?? 0;
+                Console.WriteLine();
+                Console.WriteLine("| measurement | images/s |");
+                Console.WriteLine("|---|---:|");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| model only (features + reconstruction, pre-made tensors) | {modelOnly:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| end to end ({imageCount} JPEGs in tar shards → npy/parquet) | {endToEnd:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio end-to-end / model-only | {endToEnd / modelOnly:F3} |"));
+
+                var sizes = parse.GetValue(memoryShardSizes)!;
+                if (sizes.Length > 0)
+                {
+                    Console.WriteLine();
+                    Console.WriteLine("| images in the shard | peak RSS of `mae run` (MiB) |");
+                    Console.WriteLine("|---:|---:|");
+                    foreach (var size in sizes)
+                    {
+                        var folder = Directory.CreateDirectory(Path.Combine(work.FullName, $"memory-{size}")).FullName;
+                        WriteTarShards(folder, jpegs, size, 1);
+                        var peak = await PeakMemoryOfRunAsync(folder, Path.Combine(work.FullName, $"memory-out-{size}"), cancellationToken).ConfigureAwait(false);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {size} | {peak / (1024.0 * 1024.0):F0} |"));
+                    }
+                }
+                return 0;
+            }
+            finally
+            {
+                work.Delete(recursive: true);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Model-only rate: both graphs over ready tensors at the engine's batch size, no decoding or I/O.</summary>
+    private static double ModelOnlyImagesPerSecond(MaeEngine engine, int images, CancellationToken cancellationToken)
+    {
+        var config = engine.Config;
+        var batch = engine.Options.BatchSize;
+        var graphs = new GraphCache(engine.Options.GraphCacheDirectory);
+        var checkpoint = Inference.Checkpoints.MaeCheckpoint.Load(engine.Options.ModelDirectory, cancellationToken);
+        using var features = new MaeFeaturesSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Features, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
+        using var reconstruction = new MaeReconstructionSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
+        var pixels = new float[batch * config.NumChannels * config.ImageSize * config.ImageSize];
+        var random = new Random(3);
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (float)((random.NextDouble() * 4) - 2);
+        }
+        int l = config.NumPatches, kept = engine.KeptPatches;
+        var idsKeep = new long[batch * kept];
+        var idsRestore = new long[batch * l];
+        var mask = new float[batch * l];
+        for (var b = 0; b < batch; b++)
+        {
+            PatchMasking.FromNoise(PatchMasking.Noise(0, $"bench-{b}", l), engine.MaskRatio, idsKeep.AsSpan(b * kept, kept), idsRestore.AsSpan(b * l, l), mask.AsSpan(b * l, l));
+        }
+        var cls = new float[batch * config.HiddenSize];
+        var mean = new float[batch * config.HiddenSize];
+        var loss = new float[batch];
+        void RunBatch()
+        {
+            features.Run(pixels, batch, cls, mean);
+            reconstruction.Run(pixels, idsKeep, idsRestore, mask, batch, kept, loss);
+        }
+        RunBatch();
+        var batches = Math.Max(1, images / batch);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < batches; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunBatch();
+        }
+        return batches * batch / watch.Elapsed.TotalSeconds;
+    }
+
+    private static void WriteTarShards(string folder, byte[][] jpegs, int images, int shardCount)
+    {
+        var perShard = (images + shardCount - 1) / shardCount;
+        for (var shard = 0; shard < shardCount; shard++)
+        {
+            using var file = File.Create(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"shard-{shard:D5}.tar")));
+            using var tar = new TarWriter(file, TarEntryFormat.Pax);
+            for (var i = shard * perShard; i < Math.Min(images, (shard + 1) * perShard); i++)
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, string.Create(CultureInfo.InvariantCulture, $"{i:D8}.jpg"))
+                {
+                    DataStream = new MemoryStream(jpegs[i % jpegs.Length]),
+                };
+                tar.WriteEntry(entry);
+            }
+        }
+    }
+
+    /// <summary>Runs `mae run --model tiny` as a child process and samples its peak resident set (VmHWM).</summary>
+    private static async Task<long> PeakMemoryOfRunAsync(string input, string output, CancellationToken cancellationToken)
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(BenchPipelineCommand).Assembly.Location);
+        }
+        foreach (var arg in new[] { "run", input, "--output", output, "--model", "tiny", "--batch-size", "32" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var child = Process.Start(info)!;
+        var drainOut = child.StandardOutput.ReadToEndAsync(cancellationToken);
+        var drainErr = child.StandardError.ReadToEndAsync(cancellationToken);
+        long peak = 0;
+        while (!child.HasExited)
+        {
+            peak = Math.Max(peak, ReadHighWaterMark(child.Id));
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+        await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await drainOut.ConfigureAwait(false);
+        var errors = await drainErr.ConfigureAwait(false);
+        if (child.ExitCode != 0)
+        {
+            throw new CliException($"mae run failed in the memory benchmark: {errors}");
+        }
+        return peak;
+    }
+
+    private static long ReadHighWaterMark(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The child exited between the check and the read.
+        }
+        return 0;
+    }
+}
