@@ -4,8 +4,9 @@ using Azure.Storage.Blobs;
 namespace Mae.Cluster.Storage.Blobs;
 
 /// <summary>
-/// Picks the credential for a blob location, in this order: a SAS token in the URL; DefaultAzureCredential
-/// when asked for; the connection string (always for az://, for URLs when it names the same endpoint).
+/// Picks the credential for a blob location. az:// always uses the connection string. A URL uses, in this
+/// order: its SAS token; the token credential given in the options; DefaultAzureCredential when asked for;
+/// the connection string when it names the same endpoint.
 /// Anything else is refused with a message that lists the ways to authenticate.
 /// </summary>
 internal static class BlobContainerClientFactory
@@ -35,6 +36,11 @@ internal static class BlobContainerClientFactory
             }
 
             return (ServiceFromConnectionString(location, options.ConnectionString, clientOptions).GetBlobContainerClient(container), "connection string");
+        }
+
+        if (options.Credential is not null)
+        {
+            return (new BlobContainerClient(location.ContainerUri(includeSas: false), options.Credential, clientOptions), "token credential");
         }
 
         if (options.UseDefaultAzureCredential)

@@ -22,6 +22,12 @@ internal static class BlobFailureTranslator
                 "Check the SAS token's permissions and expiry, the account key, or the identity's role on the container.",
                 target,
                 Sanitized(failed)),
+            // Status 0: no response at all; the network error underneath says why.
+            RequestFailedException { Status: 0 } => new StorageException(
+                $"Could not {operation} {target}: {TransientFailures.Describe(exception)}" +
+                (TransientFailures.IsUnknownHost(exception) ? " (the host name does not resolve: check the account name)." : "."),
+                target,
+                exception),
             RequestFailedException failed => new StorageException(
                 $"Could not {operation} {target}: HTTP {failed.Status} {failed.ErrorCode}.".Replace(" .", ".", StringComparison.Ordinal),
                 target,
@@ -44,6 +50,6 @@ internal static class BlobFailureTranslator
 
     // The SDK's message can quote the service's response body, which for a bad signature includes the
     // string that was signed; keep the status, error code and stack, drop the text.
-    private static RequestFailedException Sanitized(RequestFailedException failed) =>
+    public static RequestFailedException Sanitized(RequestFailedException failed) =>
         new(failed.Status, $"HTTP {failed.Status} {failed.ErrorCode}", failed.ErrorCode, innerException: null);
 }

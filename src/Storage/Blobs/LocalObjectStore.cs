@@ -164,8 +164,27 @@ internal sealed class LocalObjectStore : IObjectStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
         {
-            throw new StorageNotWritableException($"Storage location {_root} is not writable: {e.Message}", _root, e);
+            throw new StorageNotWritableException($"Storage location {_root} is not writable: {ExplainFailure(e)}", _root, e);
         }
+    }
+
+    // "Could not find a part of the path" is what the OS says when a parent is a file; name that file.
+    private string ExplainFailure(Exception failure)
+    {
+        for (var path = _root; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return $"{path} is a file, not a folder.";
+            }
+
+            if (Directory.Exists(path))
+            {
+                break;
+            }
+        }
+
+        return failure.Message;
     }
 
     private async Task<bool> WriteViaTemporaryFileAsync(

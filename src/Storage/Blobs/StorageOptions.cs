@@ -1,3 +1,5 @@
+using Azure.Core;
+
 namespace Mae.Cluster.Storage.Blobs;
 
 /// <summary>
@@ -14,6 +16,12 @@ public sealed class StorageOptions
     /// Defaults to <c>AZURE_STORAGE_CONNECTION_STRING</c>; set null to use none.
     /// </summary>
     public string? ConnectionString { get; init; } = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+
+    /// <summary>
+    /// A token credential for https:// URLs without a SAS token (e.g. a shared <c>WorkloadIdentityCredential</c>);
+    /// takes precedence over <see cref="UseDefaultAzureCredential"/> and the connection string.
+    /// </summary>
+    public TokenCredential? Credential { get; init; }
 
     /// <summary>
     /// Authenticate https:// URLs without a SAS token with <c>DefaultAzureCredential</c> (managed identity,

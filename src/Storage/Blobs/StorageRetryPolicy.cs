@@ -79,7 +79,7 @@ internal sealed class StorageRetryPolicy
                 $"Could not {operation} {target}: {TransientFailures.Describe(e)}; still failing after " +
                 $"{Elapsed(context).TotalSeconds:0.0} s of retries (limit {_options.GiveUpAfter.TotalSeconds:0.#} s).",
                 target,
-                e);
+                e is RequestFailedException failed ? BlobFailureTranslator.Sanitized(failed) : e);
         }
         finally
         {

@@ -40,7 +40,7 @@ internal static class TransientFailures
     }
 
     // A misspelt account name fails DNS; retrying for a minute would only hide the typo.
-    private static bool IsUnknownHost(Exception exception)
+    public static bool IsUnknownHost(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {

@@ -52,6 +52,7 @@ public sealed class LocalObjectStoreTests : ObjectStoreContractTests
 
         Assert.Contains(Path.Combine(file, "output"), error.Message, StringComparison.Ordinal);
         Assert.Contains("is not writable", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{file} is a file, not a folder", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -94,33 +94,51 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
         var second = TestContent.Bytes((TestBlockSize * 5) / 2, seed: 2);
         await Store.WriteAsync("shard.bin", first, Token);
 
-        // Both loops run until each has done enough, so reads and rewrites interleave however fast either is.
+        // Both loops run until each has done enough, so reads and rewrites interleave however fast either
+        // is; a failure in one stops the other.
         const int Enough = 12;
         var rewrites = 0;
         var reads = 0;
-        bool Done() => Volatile.Read(ref rewrites) >= Enough && Volatile.Read(ref reads) >= Enough;
+        var failed = false;
+        bool KeepGoing() => !Volatile.Read(ref failed) && (Volatile.Read(ref rewrites) < Enough || Volatile.Read(ref reads) < Enough);
 
         var writer = Task.Run(
             async () =>
             {
-                for (var i = 0; !Done(); i++)
+                try
                 {
-                    await Store.WriteAsync("shard.bin", i % 2 == 0 ? second : first, Token);
-                    Interlocked.Increment(ref rewrites);
+                    for (var i = 0; KeepGoing(); i++)
+                    {
+                        await Store.WriteAsync("shard.bin", i % 2 == 0 ? second : first, Token);
+                        Interlocked.Increment(ref rewrites);
+                    }
+                }
+                catch
+                {
+                    Volatile.Write(ref failed, true);
+                    throw;
                 }
             },
             Token);
         var reader = Task.Run(
             async () =>
             {
-                while (!Done())
+                try
                 {
-                    await using var stream = await Store.OpenReadAsync("shard.bin", Token);
-                    var seen = await TestContent.ReadAllAsync(stream, Token);
-                    Assert.True(
-                        seen.AsSpan().SequenceEqual(first) || seen.AsSpan().SequenceEqual(second),
-                        $"read {reads} saw a mixed or partial object ({seen.Length} bytes)");
-                    Interlocked.Increment(ref reads);
+                    while (KeepGoing())
+                    {
+                        await using var stream = await Store.OpenReadAsync("shard.bin", Token);
+                        var seen = await TestContent.ReadAllAsync(stream, Token);
+                        Assert.True(
+                            seen.AsSpan().SequenceEqual(first) || seen.AsSpan().SequenceEqual(second),
+                            $"read {reads} saw a mixed or partial object ({seen.Length} bytes)");
+                        Interlocked.Increment(ref reads);
+                    }
+                }
+                catch
+                {
+                    Volatile.Write(ref failed, true);
+                    throw;
                 }
             },
             Token);
