@@ -96,7 +96,8 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
 
     private static bool IsRetryable(Exception e) =>
         e is IOException or TimeoutException or HttpRequestException
-        || (e is StorageException && e is not StorageAccessDeniedException and not InvalidStorageLocationException and not InvalidObjectPathException);
+        || (e is StorageException && e is not (StorageAccessDeniedException or InvalidStorageLocationException or InvalidObjectPathException
+            or StorageConfigurationException or StorageObjectNotFoundException or StorageNotWritableException));
 
     private static async Task<ShardOutcome?> ReadCommittedAsync(IObjectStore output, InputShard shard, CancellationToken cancellationToken)
     {
