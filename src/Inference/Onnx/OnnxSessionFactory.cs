@@ -17,6 +17,8 @@ public static class OnnxSessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
+            // ONNX Runtime's warnings (e.g. shape ops placed on the CPU beside a CUDA graph) are expected here, not actionable.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         try
         {
