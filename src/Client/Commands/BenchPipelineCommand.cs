@@ -18,14 +18,9 @@ internal static class BenchPipelineCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
-        model.Required = false;
-        model.DefaultValueFactory = _ => "base-random";
-        var revision = CommonOptions.Revision();
-        var device = CommonOptions.Device();
-        var precision = CommonOptions.Precision();
-        var threads = CommonOptions.Threads();
-        var batchSize = CommonOptions.BatchSize(32);
+        var engineOptionSet = new EngineOptionSet(defaultBatchSize: 32);
+        engineOptionSet.Model.Required = false;
+        engineOptionSet.Model.DefaultValueFactory = _ => "base-random";
         var photos = new Option<string>("--photos") { Description = "Folder of JPEG photos to pack into bench shards.", DefaultValueFactory = _ => "tests/data/photos" };
         var images = new Option<int>("--images") { Description = "Images in the end-to-end run.", DefaultValueFactory = _ => 192 };
         var shards = new Option<int>("--shards") { Description = "Tar shards the end-to-end images are spread over.", DefaultValueFactory = _ => 3 };
@@ -38,8 +33,9 @@ internal static class BenchPipelineCommand
 
         var command = new Command("pipeline", "End-to-end shard images/s against model-only images/s, and peak memory against shard size.")
         {
-            model, revision, device, precision, threads, batchSize, photos, images, shards, memoryShardSizes,
+            photos, images, shards, memoryShardSizes,
         };
+        engineOptionSet.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var work = Directory.CreateTempSubdirectory("mae-bench-pipeline-");
@@ -50,23 +46,14 @@ internal static class BenchPipelineCommand
                 {
                     throw new CliException($"No .jpg photos in {parse.GetValue(photos)}.");
                 }
-                var resolved = await ModelResolution.ResolveAsync(parse.GetValue(model)!, parse.GetValue(revision)!, cancellationToken).ConfigureAwait(false);
-                var engineOptions = new MaeEngineOptions
-                {
-                    ModelDirectory = resolved.Directory,
-                    GraphCacheDirectory = resolved.GraphCacheDirectory,
-                    BatchSize = parse.GetValue(batchSize),
-                    Device = parse.GetValue(device)!,
-                    Precision = parse.GetValue(precision),
-                    InferenceThreads = parse.GetValue(threads),
-                };
+                var engineOptions = await engineOptionSet.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false);
                 using var engine = MaeEngine.Create(engineOptions);
                 var imageCount = parse.GetValue(images);
                 var input = Directory.CreateDirectory(Path.Combine(work.FullName, "input")).FullName;
                 WriteTarShards(input, jpegs, imageCount, parse.GetValue(shards));
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"machine: {Environment.ProcessorCount} cores; model {parse.GetValue(model)} ({engine.Config.HiddenSize}-wide × {engine.Config.NumHiddenLayers}), device {engineOptions.Device}, precision {engineOptions.Precision}, batch {engineOptions.BatchSize}"));
+                    $"machine: {Environment.ProcessorCount} cores; model {parse.GetValue(engineOptionSet.Model)} ({engine.Config.HiddenSize}-wide × {engine.Config.NumHiddenLayers}), device {engineOptions.Device}, precision {engineOptions.Precision}, batch {engineOptions.BatchSize}"));
                 var modelOnly = ModelOnlyImagesPerSecond(engine, imageCount, cancellationToken);
                 var runner = new ShardJobRunner(engine, new ShardJobOptions { Input = input, Output = Path.Combine(work.FullName, "output") }, "bench");
                 var manifest = await runner.RunAsync(null, cancellationToken).ConfigureAwait(false);

@@ -12,21 +12,14 @@ internal static class EmbedCommand
     public static Command Create()
     {
         var paths = new Argument<string[]>("paths") { Description = "Image files, or folders to search for images.", Arity = ArgumentArity.OneOrMore };
-        var model = CommonOptions.Model();
-        var revision = CommonOptions.Revision();
-        var seed = CommonOptions.Seed();
-        var maskRatio = CommonOptions.MaskRatio();
-        var batchSize = CommonOptions.BatchSize(8);
-        var device = CommonOptions.Device();
-        var precision = CommonOptions.Precision();
-        var threads = CommonOptions.Threads();
-        var decodeThreads = CommonOptions.DecodeThreads();
+        var engineOptions = new EngineOptionSet(defaultBatchSize: 8);
         var json = new Option<bool>("--json") { Description = "One JSON object per image and line: key, embedding, mean_embedding, mae_loss, mask (or key and error)." };
 
         var command = new Command("embed", "Embed image files on this machine and print CLS/mean embeddings, MAE loss and mask per image.")
         {
-            paths, model, revision, seed, maskRatio, batchSize, device, precision, threads, decodeThreads, json,
+            paths, json,
         };
+        engineOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var files = ImageFileSet.Expand(parse.GetValue(paths)!);
@@ -34,20 +27,7 @@ internal static class EmbedCommand
             {
                 throw new CliException("No image files found in the paths given.");
             }
-            var resolved = await ModelResolution.ResolveAsync(parse.GetValue(model)!, parse.GetValue(revision)!, cancellationToken).ConfigureAwait(false);
-            var options = new MaeEngineOptions
-            {
-                ModelDirectory = resolved.Directory,
-                GraphCacheDirectory = resolved.GraphCacheDirectory,
-                Seed = parse.GetValue(seed),
-                MaskRatio = parse.GetValue(maskRatio),
-                BatchSize = parse.GetValue(batchSize),
-                Device = parse.GetValue(device)!,
-                Precision = parse.GetValue(precision),
-                InferenceThreads = parse.GetValue(threads),
-                DecodeThreads = parse.GetValue(decodeThreads),
-            };
-            using var engine = MaeEngine.Create(options);
+            using var engine = MaeEngine.Create(await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false));
             var asJson = parse.GetValue(json);
             int succeeded = 0, failed = 0;
             await using var stdout = Console.OpenStandardOutput();

@@ -16,15 +16,7 @@ internal static class RunCommand
     {
         var inputArgument = new Argument<string>("input") { Description = "Folder or blob URI (https://…, az://container/prefix) with *.tar shards or loose images." };
         var output = new Option<string>("--output", "-o") { Description = "Folder or blob URI for img_emb/, metadata/, failures/, job.json and _SUCCESS.", Required = true };
-        var model = CommonOptions.Model();
-        var revision = CommonOptions.Revision();
-        var seed = CommonOptions.Seed();
-        var maskRatio = CommonOptions.MaskRatio();
-        var batchSize = CommonOptions.BatchSize(32);
-        var device = CommonOptions.Device();
-        var precision = CommonOptions.Precision();
-        var threads = CommonOptions.Threads();
-        var decodeThreads = CommonOptions.DecodeThreads();
+        var engineOptions = new EngineOptionSet(defaultBatchSize: 32);
         var shardSize = new Option<int>("--shard-size") { Description = "Loose images per shard.", DefaultValueFactory = _ => 1000 };
         shardSize.Validators.Add(r =>
         {
@@ -40,8 +32,9 @@ internal static class RunCommand
 
         var command = new Command("run", "Run a whole job on this machine: embed every image of INPUT into OUTPUT (resumable).")
         {
-            inputArgument, output, model, revision, seed, maskRatio, batchSize, device, precision, threads, decodeThreads, shardSize, pool, saveMask, embeddingType,
+            inputArgument, output, shardSize, pool, saveMask, embeddingType,
         };
+        engineOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var jobOptions = new ShardJobOptions
@@ -53,21 +46,8 @@ internal static class RunCommand
                 SaveMask = parse.GetValue(saveMask),
                 EmbeddingType = parse.GetValue(embeddingType) == "float16" ? NpyElementType.Fp16 : NpyElementType.Fp32,
             };
-            var modelName = parse.GetValue(model)!;
-            var resolved = await ModelResolution.ResolveAsync(modelName, parse.GetValue(revision)!, cancellationToken).ConfigureAwait(false);
-            using var engine = MaeEngine.Create(new MaeEngineOptions
-            {
-                ModelDirectory = resolved.Directory,
-                GraphCacheDirectory = resolved.GraphCacheDirectory,
-                Seed = parse.GetValue(seed),
-                MaskRatio = parse.GetValue(maskRatio),
-                BatchSize = parse.GetValue(batchSize),
-                Device = parse.GetValue(device)!,
-                Precision = parse.GetValue(precision),
-                InferenceThreads = parse.GetValue(threads),
-                DecodeThreads = parse.GetValue(decodeThreads),
-            });
-            var runner = new ShardJobRunner(engine, jobOptions, modelName);
+            using var engine = MaeEngine.Create(await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false));
+            var runner = new ShardJobRunner(engine, jobOptions, parse.GetValue(engineOptions.Model)!);
             var manifest = await JobProgressDisplay.RunAsync(progress => runner.RunAsync(progress, cancellationToken)).ConfigureAwait(false);
             await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"Completed: {manifest.Shards} shards, {manifest.Images} images embedded, {manifest.Failures} failed, {manifest.ImagesPerSecond} images/s → {manifest.Output}")).ConfigureAwait(false);
