@@ -4,7 +4,7 @@ namespace Mae.Cluster.Inference.Tests.Checkpoints;
 
 public sealed class MaeCheckpointLoadTests : IDisposable
 {
-    private readonly CheckpointTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
     private readonly string _directory;
 
     public MaeCheckpointLoadTests()

@@ -8,7 +8,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void TruncatedSafetensorsNamesTheTensor()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("t.safetensors");
         SafetensorsWriter.Write(path,
         [
@@ -30,7 +30,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void HeaderLengthLargerThanTheFileIsAClearError()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("t.safetensors");
         var header = "{}"u8.ToArray();
         File.WriteAllBytes(path, [.. BitConverter.GetBytes(1_000_000UL), .. header]);
@@ -45,7 +45,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void FileTooShortForTheHeaderLengthIsAClearError()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("t.safetensors");
         File.WriteAllBytes(path, [1, 2, 3]);
 
@@ -57,7 +57,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void HeaderThatIsNotJsonIsAClearError()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = WriteRaw(temp, "{\"x\": {\"dtype\": ", []);
 
         var error = Assert.Throws<InvalidCheckpointException>(() => SafetensorsReader.Open(path).Dispose());
@@ -68,7 +68,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void ByteSpanNotMatchingTheShapeNamesTheTensor()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = WriteRaw(temp, """{"odd":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""", new byte[8]);
 
         var error = Assert.Throws<InvalidCheckpointException>(() => SafetensorsReader.Open(path).Dispose());
@@ -81,7 +81,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void UnknownDtypeNamesTheTensor()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = WriteRaw(temp, """{"q":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}""", new byte[16]);
 
         var error = Assert.Throws<InvalidCheckpointException>(() => SafetensorsReader.Open(path).Dispose());
@@ -93,7 +93,7 @@ public class SafetensorsReaderErrorTests
     [Fact]
     public void IntegerTensorIsListedButNotReadAsFloats()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = WriteRaw(temp, """{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}""", new byte[8]);
         using var reader = SafetensorsReader.Open(path);
 
@@ -103,7 +103,7 @@ public class SafetensorsReaderErrorTests
         Assert.Contains("I64", error.Message, StringComparison.Ordinal);
     }
 
-    private static string WriteRaw(CheckpointTempDirectory temp, string header, byte[] data)
+    private static string WriteRaw(TempDirectory temp, string header, byte[] data)
     {
         var path = temp.Combine("raw.safetensors");
         var headerBytes = Encoding.UTF8.GetBytes(header);

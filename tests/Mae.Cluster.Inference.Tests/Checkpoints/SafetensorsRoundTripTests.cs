@@ -10,7 +10,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void F32RoundTripKeepsEveryValueAndShape()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("t.safetensors");
         var tensors = new[]
         {
@@ -73,7 +73,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void HandWrittenFileFollowingTheSpecIsRead()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("hand.safetensors");
         var header = Encoding.UTF8.GetBytes(
             """{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"h":{"dtype":"BF16","shape":[1,1],"data_offsets":[8,10]},"__metadata__":{"k":"v"}}""");
@@ -121,7 +121,7 @@ public class SafetensorsRoundTripTests
     /// <summary>Writes one tensor in <paramref name="dtype"/>, returns its raw 16-bit elements (if narrow) and the values read back.</summary>
     private static (ushort[] Bits, float[] Back) WriteAndRead(float[] values, SafetensorsDtype dtype, string dtypeName)
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.Combine("t.safetensors");
         SafetensorsWriter.Write(path, [new TensorData("x", [values.Length], values)], dtype);
 

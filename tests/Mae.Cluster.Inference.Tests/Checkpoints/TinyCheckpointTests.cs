@@ -27,7 +27,7 @@ public class TinyCheckpointTests
     [Fact]
     public void DefaultTinyCheckpointLoadsAndValidates()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("tiny");
 
         TinyCheckpoint.Write(directory);
@@ -46,7 +46,7 @@ public class TinyCheckpointTests
     [Fact]
     public void SecondShapeLoadsAndValidates()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("second");
 
         TinyCheckpoint.Write(directory, seed: 7, SecondShape);
@@ -65,7 +65,7 @@ public class TinyCheckpointTests
     [Fact]
     public void WithoutQkvBiasTheQueryKeyValueBiasesAreAbsent()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("nobias");
 
         TinyCheckpoint.Write(directory, config: TinyCheckpoint.DefaultConfig with { QkvBias = false });
@@ -82,7 +82,7 @@ public class TinyCheckpointTests
     [Fact]
     public void SameSeedGivesByteIdenticalFiles()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         TinyCheckpoint.Write(temp.Combine("a"), seed: 3);
         TinyCheckpoint.Write(temp.Combine("b"), seed: 3);
 
@@ -95,7 +95,7 @@ public class TinyCheckpointTests
     [Fact]
     public void DifferentSeedGivesDifferentWeightsButTheSameTables()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         TinyCheckpoint.Write(temp.Combine("a"), seed: 0);
         TinyCheckpoint.Write(temp.Combine("b"), seed: 1);
         var a = MaeCheckpoint.Load(temp.Combine("a"), TestContext.Current.CancellationToken);
@@ -110,7 +110,7 @@ public class TinyCheckpointTests
     [Fact]
     public void PositionTablesHaveAZeroClsRowAndFollowHuggingFacesFormula()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("tiny");
         TinyCheckpoint.Write(directory);
         var checkpoint = MaeCheckpoint.Load(directory, TestContext.Current.CancellationToken);
@@ -155,7 +155,7 @@ public class TinyCheckpointTests
     [Fact]
     public void RewritingReplacesTheDirectoryWholeAndLeavesNoStagingBehind()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("tiny");
         Directory.CreateDirectory(directory); // an existing, empty directory is replaced too
 
@@ -176,7 +176,7 @@ public class TinyCheckpointTests
     [Fact]
     public void ConfigWithoutASinCosWidthIsRefusedBeforeWriting()
     {
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var directory = temp.Combine("bad");
 
         var error = Assert.Throws<InvalidCheckpointException>(

@@ -8,7 +8,7 @@ namespace Mae.Cluster.Inference.Tests.Cli;
 /// <summary>The <c>mae</c> program as a user runs it: real process, real files, exit codes and messages.</summary>
 public sealed class MaeCommandLineTests : IDisposable
 {
-    private readonly CheckpointTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
     private readonly Dictionary<string, string> _environment;
 
     public MaeCommandLineTests() => _environment = new() { ["MAE_HOME"] = _temp.Combine("mae-home") };

@@ -1,13 +1,12 @@
 using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Engine;
-using Mae.Cluster.Inference.Tests.Checkpoints;
 
 namespace Mae.Cluster.Inference.Tests.Engine;
 
 /// <summary>One default tiny checkpoint on disk and a graph cache, shared by the engine tests of a class.</summary>
 public sealed class TinyEngineFixture : IDisposable
 {
-    private readonly CheckpointTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public TinyEngineFixture()
     {

@@ -4,16 +4,6 @@ using Mae.Cluster.Inference.Hub;
 
 namespace Mae.Cluster.Inference.Tests.Hub;
 
-/// <summary>A fresh folder under the system temp dir, deleted with everything in it.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mae-hub-tests-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
 /// <summary>Records progress reports synchronously, in order (Progress&lt;T&gt; would post them asynchronously).</summary>
 internal sealed class ProgressRecorder : IProgress<HubDownloadProgress>
 {

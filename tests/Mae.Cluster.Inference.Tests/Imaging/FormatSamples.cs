@@ -15,7 +15,7 @@ public sealed class FormatSamples : IDisposable
         PillowReference.Run(["decode", _directory.Path, .. files]);
     }
 
-    public string PathOf(string name) => _directory.File(name);
+    public string PathOf(string name) => _directory.Combine(name);
 
     public byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
 

@@ -45,7 +45,7 @@ public sealed class ImagePreprocessorTests
         foreach (string photo in photos)
         {
             string name = Path.GetFileName(photo);
-            var (_, _, expected) = PillowReference.ReadRgb(temp.File($"{name}@224x224.rgb"));
+            var (_, _, expected) = PillowReference.ReadRgb(temp.Combine($"{name}@224x224.rgb"));
             using RgbImage decoded = decoder.Decode(File.ReadAllBytes(photo));
             using RgbImage resized = PilResize.Resize(decoded, 224, 224);
             double mean = PixelComparison.MeanAbsoluteDifference(resized.Pixels, expected);
@@ -120,7 +120,7 @@ public sealed class ImagePreprocessorTests
         var preprocessor = new ImagePreprocessor(config);
         foreach (string photo in photos)
         {
-            float[] expected = PillowReference.ReadFloats(temp.File(Path.GetFileName(photo) + ".f32"));
+            float[] expected = PillowReference.ReadFloats(temp.Combine(Path.GetFileName(photo) + ".f32"));
             float[] actual = Preprocess(preprocessor, File.ReadAllBytes(photo));
             Assert.Equal(expected.Length, actual.Length);
             float worst = 0;

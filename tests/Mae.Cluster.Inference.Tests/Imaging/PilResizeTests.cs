@@ -87,7 +87,7 @@ public sealed class PilResizeTests
     private static void AssertMatchesPillowFile(
         TempDirectory temp, string name, byte[] source, int sourceWidth, int sourceHeight, int width, int height)
     {
-        var (pilWidth, pilHeight, expected) = PillowReference.ReadRgb(temp.File($"{name}@{width}x{height}.rgb"));
+        var (pilWidth, pilHeight, expected) = PillowReference.ReadRgb(temp.Combine($"{name}@{width}x{height}.rgb"));
         Assert.Equal((width, height), (pilWidth, pilHeight));
         var actual = new byte[width * height * 3];
         PilResize.Resize(source, sourceWidth, sourceHeight, actual, width, height);
@@ -106,7 +106,7 @@ public sealed class PilResizeTests
 
     private static string SavePng(TempDirectory temp, string name, int width, int height, byte[] pixels)
     {
-        string path = temp.File(name);
+        string path = temp.Combine(name);
         using var image = Image.LoadPixelData<Rgb24>(pixels, width, height);
         image.SaveAsPng(path);
         return path;

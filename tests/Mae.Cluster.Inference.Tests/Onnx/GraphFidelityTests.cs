@@ -1,7 +1,6 @@
 using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Masking;
 using Mae.Cluster.Inference.Onnx;
-using Mae.Cluster.Inference.Tests.Checkpoints;
 using Mae.Cluster.Inference.Tests.Reference;
 
 namespace Mae.Cluster.Inference.Tests.Onnx;
@@ -20,7 +19,7 @@ public sealed class GraphFidelityTests : IDisposable
     private const double Fp16EmbeddingTolerance = 1e-2;
     private const double Fp16RelativeLossTolerance = 1e-3;
 
-    private readonly CheckpointTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public static TheoryData<string> Models => [nameof(TinyModels.Patch16), nameof(TinyModels.Patch8), nameof(TinyModels.Patch8NormPix)];
 

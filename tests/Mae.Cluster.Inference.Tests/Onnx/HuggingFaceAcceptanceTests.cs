@@ -2,7 +2,6 @@ using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Masking;
 using Mae.Cluster.Inference.Onnx;
-using Mae.Cluster.Inference.Tests.Checkpoints;
 using Mae.Cluster.Inference.Tests.Reference;
 
 namespace Mae.Cluster.Inference.Tests.Onnx;
@@ -53,7 +52,7 @@ public sealed class HuggingFaceAcceptanceTests
         PatchMasking.FromNoise(noise, config.MaskRatio, idsKeep, idsRestore, mask);
         Assert.Equal(ExpectedKept, idsKeep.Select(i => (int)i).Order());
 
-        using var temp = new CheckpointTempDirectory();
+        using var temp = new TempDirectory();
         var path = new GraphCache(temp.Path).GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, Precision.Fp32);
         using var session = new MaeReconstructionSession(OnnxSessionFactory.Create(path, ExecutionDevice.Cpu, 0), config);
         var loss = new float[1];
