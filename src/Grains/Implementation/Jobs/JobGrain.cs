@@ -269,11 +269,12 @@ internal sealed partial class JobGrain(
 
     private JobStatus Status()
     {
-        var live = _summaries is not null && S.State == JobState.Running;
+        // Live sums while this activation has them (in-flight shards of a cancelled job still finish and count).
+        var live = _summaries is not null;
         var totals = live ? _totals : S.FinalTotals;
         double? rate = null;
         TimeSpan? left = null;
-        if (live && _rateStart is { } start)
+        if (live && S.State == JobState.Running && _rateStart is { } start)
         {
             var elapsed = (time.GetUtcNow() - start.At).TotalSeconds;
             var finishedSince = totals.Finished - start.Finished;

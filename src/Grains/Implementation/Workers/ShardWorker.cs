@@ -104,6 +104,7 @@ public sealed partial class ShardWorker(
         var partition = grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey);
         if (held.Abandoned.IsCancellationRequested)
         {
+            await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
             return false;
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
@@ -115,6 +116,8 @@ public sealed partial class ShardWorker(
         catch (OperationCanceledException) when (held.Abandoned.IsCancellationRequested)
         {
             LogAbandoned(logger, lease.JobId, lease.Shard);
+            // Hand it back so the partition's books show it unleased at once (a stale lease id is simply ignored).
+            await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
             return false;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
