@@ -8,7 +8,10 @@ public sealed class WorkerOptions
     public const string Section = "Mae:Worker";
 
     /// <summary>One worker per entry ("cpu", "cuda:0", "cuda:1", …); empty for a silo that only coordinates.</summary>
-    public IList<string> Devices { get; init; } = ["cpu"];
+    /// <remarks>An array, so configuration replaces the default rather than appending to it.</remarks>
+#pragma warning disable CA1819 // Bound from configuration; never mutated after start-up.
+    public string[] Devices { get; set; } = ["cpu"];
+#pragma warning restore CA1819
 
     /// <summary>Shards leased ahead of the one running, so the next starts without a round trip.</summary>
     [Range(1, 16)]
