@@ -1,0 +1,43 @@
+using System.Runtime.CompilerServices;
+using Mae.Cluster.Grains;
+
+namespace Mae.Cluster.Client.Cluster;
+
+/// <summary>The client library over a running cluster: submit, watch, cancel and list jobs. Grains exchange only ids and counts.</summary>
+public sealed class MaeClusterClient(IClusterClient client)
+{
+    /// <summary>Submits a job; with no id a new one is generated. Resubmitting the same spec under the same id returns the existing job.</summary>
+    public Task<JobStatus> SubmitAsync(JobSpec spec, string? jobId = null) =>
+        client.GetGrain<IJobGrain>(jobId ?? $"job-{Guid.NewGuid():N}").SubmitAsync(spec);
+
+    public Task<JobStatus> GetStatusAsync(string jobId) => client.GetGrain<IJobGrain>(jobId).GetStatusAsync();
+
+    public Task<JobStatus> CancelAsync(string jobId, bool abandonInFlight = false) => client.GetGrain<IJobGrain>(jobId).CancelAsync(abandonInFlight);
+
+    /// <summary>Every job the cluster knows, oldest first.</summary>
+    public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var ids = await client.GetGrain<IJobRegistryGrain>(0).GetAllJobsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Task.WhenAll(ids.Select(GetStatusAsync)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Yields the status whenever it changes, polling every <paramref name="interval"/>, and ends after the terminal status.</summary>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan? interval = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        JobStatus? last = null;
+        while (true)
+        {
+            var status = await GetStatusAsync(jobId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (status != last)
+            {
+                yield return status;
+                last = status;
+            }
+            if (status.State.IsTerminal())
+            {
+                yield break;
+            }
+            await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mae.Cluster.Grains;
+
+/// <summary>How the coordinator grains split and lease work (section <c>Mae:Coordinator</c>).</summary>
+public sealed class CoordinatorOptions
+{
+    public const string Section = "Mae:Coordinator";
+
+    /// <summary>
+    /// Shards per partition grain. Bounds each partition's persisted state (one byte per shard); fixed per job when
+    /// its input is enumerated, so changing it affects new jobs only.
+    /// </summary>
+    [Range(1, 65_536)]
+    public int PartitionSize { get; set; } = 1024;
+
+    /// <summary>How long a lease lasts without renewal; a worker whose silo died loses its shards after this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+}

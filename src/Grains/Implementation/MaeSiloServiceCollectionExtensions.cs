@@ -1,0 +1,42 @@
+using Mae.Cluster.Grains.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Mae.Cluster.Grains;
+
+/// <summary>Registers what a Mae silo needs besides Orleans itself: coordinator options and per-device workers.</summary>
+public static class MaeSiloServiceCollectionExtensions
+{
+    /// <summary>Coordinator options (bound by the host) and the clock the grains use.</summary>
+    public static IServiceCollection AddMaeCoordinator(this IServiceCollection services)
+    {
+        services.AddOptions<CoordinatorOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    /// <summary>
+    /// One <see cref="ShardWorker"/> per device. Register after <c>UseOrleans</c>: hosted services stop in reverse
+    /// order, so workers stop (and release their leases) while the silo can still take the calls.
+    /// </summary>
+    public static IServiceCollection AddShardWorkers(this IServiceCollection services, IEnumerable<string> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
+        foreach (var device in devices)
+        {
+            services.AddSingleton<IHostedService>(sp => new ShardWorker(
+                device,
+                $"{sp.GetRequiredService<ILocalSiloDetails>().SiloAddress}/{device}",
+                sp.GetRequiredService<IShardExecutorFactory>().Create(device),
+                sp.GetRequiredService<IGrainFactory>(),
+                sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+                sp.GetRequiredService<ILogger<ShardWorker>>()));
+        }
+        return services;
+    }
+}

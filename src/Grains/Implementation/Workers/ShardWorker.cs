@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mae.Cluster.Grains.Workers;
+
+/// <summary>
+/// One device's worker loop. It exists because work is pulled, not pushed: each device leases shards as fast as it
+/// finishes them, so faster silos take more and a silo added mid-job joins in by simply starting to ask. Three
+/// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (one shard
+/// at a time, on the executor's own threads), and renewing every held lease. Every grain call is short; none lasts
+/// a shard. On shutdown queued and interrupted leases are released so others take them at once.
+/// </summary>
+public sealed partial class ShardWorker(
+    string device, string workerId, IShardExecutor executor, IGrainFactory grains, WorkerOptions options, ILogger<ShardWorker> logger) : BackgroundService
+{
+    private const int CompletionAttempts = 3;
+    private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
+    private WorkAssignment? _assignment;
+    private int _leasedFromAssignment;
+    private int _jobCursor;
+
+    public string Device => device;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = Channel.CreateBounded<HeldLease>(new BoundedChannelOptions(options.Prefetch)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewLoopAsync(stopRenewing.Token);
+        try
+        {
+            await Task.WhenAll(LeaseLoopAsync(queue.Writer, stoppingToken), ExecuteLoopAsync(queue.Reader, stoppingToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            await ReleaseHeldAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LeaseLoopAsync(ChannelWriter<HeldLease> queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await queue.WaitToWriteAsync(stoppingToken).ConfigureAwait(false))
+            {
+                HeldLease? next = null;
+                try
+                {
+                    next = await LeaseNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogLeaseFailed(logger, e, workerId);
+                }
+                if (next is null)
+                {
+                    await Task.Delay(options.IdleDelay, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+                _held[next.Lease.LeaseId] = next;
+                queue.TryWrite(next); // Room was waited for above, and this loop is the only writer.
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            queue.TryComplete();
+        }
+    }
+
+    private async Task ExecuteLoopAsync(ChannelReader<HeldLease> queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var held in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var released = await ExecuteAsync(held, stoppingToken).ConfigureAwait(false);
+                if (!released)
+                {
+                    _held.TryRemove(held.Lease.LeaseId, out _);
+                    held.Dispose();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Runs one shard and reports it; returns true when the lease stays held for release at shutdown.</summary>
+    private async Task<bool> ExecuteAsync(HeldLease held, CancellationToken stoppingToken)
+    {
+        var lease = held.Lease;
+        var partition = grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey);
+        if (held.Abandoned.IsCancellationRequested)
+        {
+            await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
+            return false;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
+        ShardResult result;
+        try
+        {
+            result = await executor.ExecuteAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (held.Abandoned.IsCancellationRequested)
+        {
+            LogAbandoned(logger, lease.JobId, lease.Shard);
+            // Hand it back so the partition's books show it unleased at once (a stale lease id is simply ignored).
+            await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
+            return false;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return true;
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogShardFailed(logger, e, lease.JobId, lease.Shard, lease.Attempt);
+            await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, $"{e.GetType().Name}: {e.Message}")).ConfigureAwait(false);
+            return false;
+        }
+        for (var attempt = 1; attempt <= CompletionAttempts; attempt++)
+        {
+            if (await TryAsync(() => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false))
+            {
+                break;
+            }
+            // Unreported, the lease expires and the shard is redone: wasted work, never a wrong result.
+        }
+        return false;
+    }
+
+    private async Task<HeldLease?> LeaseNextAsync()
+    {
+        if (_assignment is { } current && _leasedFromAssignment < options.LeasesPerAssignment)
+        {
+            var lease = await grains.GetGrain<IShardPartitionGrain>(current.Plan.GrainKey).LeaseAsync(current.Plan, workerId).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                _leasedFromAssignment++;
+                return new HeldLease(lease, current.Spec);
+            }
+        }
+        _assignment = null;
+
+        var jobs = await grains.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync().ConfigureAwait(false);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var index = (_jobCursor + i) % jobs.Count;
+            var assignment = await grains.GetGrain<IJobGrain>(jobs[index]).RequestWorkAsync().ConfigureAwait(false);
+            if (assignment is null)
+            {
+                continue;
+            }
+            var lease = await grains.GetGrain<IShardPartitionGrain>(assignment.Plan.GrainKey).LeaseAsync(assignment.Plan, workerId).ConfigureAwait(false);
+            if (lease is null)
+            {
+                continue;
+            }
+            _assignment = assignment;
+            _leasedFromAssignment = 1;
+            _jobCursor = index + 1; // Several active jobs share the workers in turn.
+            return new HeldLease(lease, assignment.Spec);
+        }
+        return null;
+    }
+
+    private async Task RenewLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.RenewInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await Task.WhenAll(_held.Values.Select(RenewAsync)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RenewAsync(HeldLease held)
+    {
+        var lease = held.Lease;
+        try
+        {
+            if (!await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId).ConfigureAwait(false))
+            {
+                held.Abandon(); // Done elsewhere, re-leased after expiry, or the job was cancelled: stop spending the device on it.
+            }
+        }
+#pragma warning disable CA1031 // A missed renewal is retried next tick; at worst the lease expires and the shard is redone.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogRenewFailed(logger, e, lease.JobId, lease.Shard);
+        }
+    }
+
+    private async Task ReleaseHeldAsync()
+    {
+        var held = _held.Values.ToArray();
+        _held.Clear();
+        await Task.WhenAll(held.Select(h =>
+            TryAsync(() => grains.GetGrain<IShardPartitionGrain>(h.Lease.PartitionKey).ReleaseAsync(h.Lease.Shard, h.Lease.LeaseId)))).ConfigureAwait(false);
+        foreach (var h in held)
+        {
+            h.Dispose();
+        }
+    }
+
+    private async Task<bool> TryAsync(Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+            return true;
+        }
+#pragma warning disable CA1031 // Reporting is best effort: an unreported lease expires and its shard is leased again.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReportFailed(logger, e, workerId);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not lease work; retrying")]
+    private static partial void LogLeaseFailed(ILogger logger, Exception exception, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} shard {Shard} attempt {Attempt} failed")]
+    private static partial void LogShardFailed(ILogger logger, Exception exception, string job, int shard, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} shard {Shard} abandoned: its lease is no longer ours")]
+    private static partial void LogAbandoned(ILogger logger, string job, int shard);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {Job} shard {Shard} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string job, int shard);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not report to a partition")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, string worker);
+}

@@ -1,0 +1,161 @@
+using Mae.Cluster.Grains.Tests.Infrastructure;
+
+namespace Mae.Cluster.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class JobLifecycleTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task JobOfManyShardsCompletesEveryShardOnceAcrossEverySilo()
+    {
+        var jobId = ClusterFixture.NewJobId("many");
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { Delay = TimeSpan.FromMilliseconds(10) });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(500));
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Completed);
+
+        Assert.Equal(500, status.Shards);
+        Assert.Equal(500, status.ShardsDone);
+        Assert.Equal(0, status.ShardsFailed);
+        Assert.Equal(5000, status.ImagesDone);
+        Assert.Equal(500 * 1000, status.InputBytes);
+        Assert.Equal(Enumerable.Range(0, 500), fixture.Work.MarkedShards(jobId));
+        var silos = fixture.Work.ExecutionsOf(jobId).Select(e => e.Silo).Distinct().ToArray();
+        Assert.Equal(3, silos.Length);
+        Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
+    }
+
+    [Fact]
+    public async Task ShardFailingEveryAttemptIsMarkedFailedWithItsReasonAndTheJobGoesOn()
+    {
+        var jobId = ClusterFixture.NewJobId("failing");
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { FailingShards = new HashSet<int> { 7, 142 } });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(200));
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Completed);
+
+        Assert.Equal(198, status.ShardsDone);
+        Assert.Equal(2, status.ShardsFailed);
+        Assert.Equal(1980, status.ImagesDone);
+        var failures = await fixture.Job(jobId).GetFailedShardsAsync(10);
+        Assert.Equal([7, 142], failures.Select(f => f.Shard));
+        Assert.All(failures, f => Assert.Equal(3, f.Attempts));
+        Assert.All(failures, f => Assert.Contains("is corrupt (attempt 3)", f.Reason, StringComparison.Ordinal));
+        // Exactly the default three attempts, no more.
+        Assert.Equal(3, fixture.Work.AttemptsOf(jobId, 7));
+        Assert.DoesNotContain(7, fixture.Work.MarkedShards(jobId));
+    }
+
+    [Fact]
+    public async Task FailedShardsBeyondTheBudgetFailTheJob()
+    {
+        var jobId = ClusterFixture.NewJobId("shardbudget");
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { FailingShards = Enumerable.Range(0, 20).ToHashSet() });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(400) with { MaxFailedShards = 2, MaxShardAttempts = 1 });
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Failed);
+
+        Assert.Contains("Error budget exceeded: 3 shards failed, at most 2 allowed", status.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
+    }
+
+    [Fact]
+    public async Task FailedImagesBeyondTheBudgetFailTheJob()
+    {
+        var jobId = ClusterFixture.NewJobId("imagebudget");
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { FailedImagesPerShard = 1, Delay = TimeSpan.FromMilliseconds(5) });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(400) with { MaxFailedImages = 5 });
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Failed);
+
+        Assert.StartsWith("Error budget exceeded: ", status.Reason, StringComparison.Ordinal);
+        Assert.Contains("images failed, at most 5 allowed", status.Reason, StringComparison.Ordinal);
+        Assert.True(status.ShardsDone < 400, $"the job should stop well before its end, but {status.ShardsDone} shards were done");
+    }
+
+    [Fact]
+    public async Task CancelStopsLeasingAndLetsInFlightShardsFinish()
+    {
+        var jobId = ClusterFixture.NewJobId("cancelgraceful");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { Gate = gate });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(1000));
+        await fixture.WaitForAsync(jobId, s => s.ShardsLeased >= 6);
+        var cancelled = await fixture.Job(jobId).CancelAsync(abandonInFlight: false);
+        gate.SetResult();
+        var settled = await fixture.WaitForAsync(jobId, s => s.ShardsLeased == 0);
+
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.Equal(JobState.Cancelled, settled.State);
+        // Six workers hold at most one running, one queued and one in hand each: nothing beyond those was leased.
+        Assert.InRange(settled.ShardsDone, 1, 18);
+        Assert.Equal(settled.ShardsDone, fixture.Work.ExecutionsOf(jobId).Count);
+        Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
+    }
+
+    [Fact]
+    public async Task CancelWithAbandonStopsInFlightShardsWithoutRecordingThem()
+    {
+        var jobId = ClusterFixture.NewJobId("cancelabandon");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { Gate = gate });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(1000));
+        await fixture.WaitForAsync(jobId, s => s.ShardsLeased >= 6);
+        await fixture.Job(jobId).CancelAsync(abandonInFlight: true);
+        // Renewals are refused, so every worker stops its shard and hands the lease back.
+        var settled = await fixture.WaitForAsync(jobId, s => s.ShardsLeased == 0);
+        gate.SetResult();
+
+        Assert.Equal(JobState.Cancelled, settled.State);
+        Assert.Equal(0, settled.ShardsDone);
+        Assert.Empty(fixture.Work.ExecutionsOf(jobId));
+    }
+
+    [Fact]
+    public async Task SubmittingTheSameJobTwiceIsIdempotentAndADifferentSpecUnderItsIdIsRefused()
+    {
+        var jobId = ClusterFixture.NewJobId("twice");
+        var spec = FakeInputCatalog.Spec(100);
+
+        var first = await fixture.Job(jobId).SubmitAsync(spec);
+        var second = await fixture.Job(jobId).SubmitAsync(spec with { });
+        var done = await fixture.WaitForStateAsync(jobId, JobState.Completed);
+        var third = await fixture.Job(jobId).SubmitAsync(spec);
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Job(jobId).SubmitAsync(spec with { Seed = 7 }));
+
+        Assert.Equal(first.SubmittedAt, second.SubmittedAt);
+        Assert.Equal(JobState.Completed, third.State);
+        Assert.Equal(100, done.ShardsDone);
+        Assert.Equal(1000, done.ImagesDone);
+        Assert.Contains("already exists with a different spec", refused.Message, StringComparison.Ordinal);
+        Assert.Single(await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetAllJobsAsync(), id => id == jobId);
+    }
+
+    [Fact]
+    public async Task UnusableSpecIsRefusedNamingTheFieldAndStartsNoWork()
+    {
+        var jobId = ClusterFixture.NewJobId("badspec");
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+            fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(10) with { ShardSize = 0, MaxShardAttempts = 0 }));
+
+        Assert.Contains("ShardSize must be between 1 and 1,000,000 (was 0)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxShardAttempts must be between 1 and 63 (was 0)", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetAllJobsAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => fixture.Job(jobId).GetStatusAsync());
+    }
+
+    [Fact]
+    public async Task MissingInputFailsTheJobWithAReasonNamingIt()
+    {
+        var jobId = ClusterFixture.NewJobId("missing");
+
+        await fixture.Job(jobId).SubmitAsync(new JobSpec { Input = "/nowhere/at/all", Output = "unused" });
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Failed);
+
+        Assert.Contains("/nowhere/at/all", status.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, status.Shards);
+    }
+}
