@@ -156,11 +156,19 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
             StartedAt = startedAt,
             SoftwareVersion = typeof(ShardJobRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
-        // Everything that changes what the output holds; not device, batch size or timings, which don't.
-        var identity = string.Join('\n', manifest.Input, manifest.Model, manifest.ModelSha256, manifest.Seed.ToString(CultureInfo.InvariantCulture),
+        // Everything that changes what the output holds; not device, batch size or timings, which don't — nor the
+        // credential in the input URL: a rerun with a renewed SAS (new expiry, new signature) reads the same data.
+        var identity = string.Join('\n', WithoutCredential(input.Location), manifest.Model, manifest.ModelSha256, manifest.Seed.ToString(CultureInfo.InvariantCulture),
             manifest.MaskRatio.ToString("R", CultureInfo.InvariantCulture), manifest.MaskScheme, manifest.Pool, manifest.EmbeddingDtype,
             manifest.ShardSize.ToString(CultureInfo.InvariantCulture), manifest.SaveMask.ToString(), manifest.Precision);
         return manifest with { JobFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32] };
+    }
+
+    /// <summary>The location as text without its (redacted) SAS query, which changes whenever the token is renewed.</summary>
+    private static string WithoutCredential(StorageLocation location)
+    {
+        var text = location.ToString();
+        return location.HasSasToken ? text[..text.LastIndexOf('?')] : text;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Shard} attempt {Attempt} failed, retrying: {Reason}")]
