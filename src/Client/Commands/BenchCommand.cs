@@ -67,7 +67,7 @@ internal static class BenchCommand
             return 0;
         });
 
-        return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).") { modelCommand };
+        return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).") { modelCommand, BenchPipelineDecodeCommand.Create() };
     }
 
     private static void Report(string graph, int batch, double seconds, double flopsPerImage, double gemmGflops)
