@@ -70,7 +70,10 @@ internal static class BenchCommand
             return 0;
         });
 
-        return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).") { modelCommand, BenchPipelineCommand.Create() };
+        return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).")
+        {
+            modelCommand, BenchPipelineCommand.Create(), BenchPipelineDecodeCommand.Create(),
+        };
     }
 
     private static void Report(string graph, int batch, double seconds, double flopsPerImage, double gemmGflops)

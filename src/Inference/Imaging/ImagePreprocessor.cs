@@ -19,15 +19,23 @@ public sealed class ImagePreprocessor
     private readonly float[] _valueTable;
 
     private readonly ImageDecoder _decoder;
+    private readonly ModeImageDecoder _modeDecoder;
 
-    public ImagePreprocessor(PreprocessorConfig config, ImageDecodeLimits? limits = null)
+    /// <param name="config">The checkpoint's preprocessor_config.json.</param>
+    /// <param name="limits">Decode limits; <see cref="ImageDecodeLimits.Default"/> when null.</param>
+    /// <param name="decodeMode">Which decoder JPEGs go through (docs/preprocessing.md compares them).</param>
+    public ImagePreprocessor(PreprocessorConfig config, ImageDecodeLimits? limits = null, ImageDecodeMode decodeMode = DefaultDecodeMode)
     {
         ArgumentNullException.ThrowIfNull(config);
         Validate(config);
         Config = config;
         _decoder = new ImageDecoder(limits);
+        _modeDecoder = new ModeImageDecoder(_decoder, decodeMode);
         _valueTable = BuildValueTable(config);
     }
+
+    /// <summary>The mode a preprocessor decodes in unless told otherwise (see docs/preprocessing.md for why).</summary>
+    public const ImageDecodeMode DefaultDecodeMode = ImageDecodeMode.FastJpeg;
 
     public PreprocessorConfig Config { get; }
 
@@ -38,8 +46,14 @@ public sealed class ImagePreprocessor
     /// <summary>Floats written per image: 3 × <see cref="Height"/> × <see cref="Width"/>.</summary>
     public int OutputLength => Channels * Config.Height * Config.Width;
 
-    /// <summary>The decoder (and its limits) this preprocessor uses.</summary>
+    /// <summary>The decoder (and its limits) this preprocessor uses for everything libjpeg-turbo does not decode.</summary>
     public ImageDecoder Decoder => _decoder;
+
+    /// <summary>Which decoder JPEGs go through.</summary>
+    public ImageDecodeMode DecodeMode => _modeDecoder.Mode;
+
+    /// <summary>The library that decodes JPEGs in this mode, e.g. "system libjpeg-turbo (libturbojpeg.so.0)".</summary>
+    public string JpegDecoderName => _modeDecoder.JpegDecoderName;
 
     /// <summary>
     /// Decodes <paramref name="encoded"/> and writes its model input to <paramref name="destinationChw"/>
@@ -49,9 +63,9 @@ public sealed class ImagePreprocessor
     public ImageDimensions Preprocess(ReadOnlySpan<byte> encoded, Span<float> destinationChw)
     {
         CheckDestination(destinationChw);
-        using RgbImage image = _decoder.Decode(encoded);
+        using RgbImage image = _modeDecoder.Decode(encoded, new ImageDimensions(Config.Width, Config.Height), out ImageDimensions original);
         Preprocess(image, destinationChw);
-        return image.Dimensions;
+        return original;
     }
 
     /// <summary>Writes the model input for already decoded pixels.</summary>

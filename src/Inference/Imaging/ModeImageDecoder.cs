@@ -1,0 +1,54 @@
+namespace Mae.Cluster.Inference.Imaging;
+
+/// <summary>
+/// The decoder <see cref="ImagePreprocessor"/> runs: JPEGs through libjpeg-turbo in the non-exact modes, anything
+/// else (and any JPEG libjpeg-turbo leaves alone) through <see cref="ImageDecoder"/>. Thread-safe.
+/// </summary>
+internal sealed class ModeImageDecoder
+{
+    private readonly ImageDecoder _decoder;
+    private readonly LibjpegTurboDecoder? _jpegDecoder;
+
+    /// <param name="decoder">The decoder for everything libjpeg-turbo does not take.</param>
+    /// <param name="mode">Which decoder JPEGs go through.</param>
+    /// <param name="useSystemLibjpegTurbo">False to use SkiaSharp's libjpeg-turbo even where the system's loads (benchmarks, tests).</param>
+    public ModeImageDecoder(ImageDecoder decoder, ImageDecodeMode mode, bool useSystemLibjpegTurbo = true)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown image decode mode");
+        }
+
+        _decoder = decoder;
+        Mode = mode;
+        _jpegDecoder = mode == ImageDecodeMode.Exact ? null : new LibjpegTurboDecoder(decoder.Limits, useSystemLibjpegTurbo);
+    }
+
+    public ImageDecodeMode Mode { get; }
+
+    /// <summary>Which library decodes JPEGs: ImageSharp, or which libjpeg-turbo.</summary>
+    public string JpegDecoderName => _jpegDecoder?.LibraryName ?? "ImageSharp";
+
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> for a resize to <paramref name="target"/>: in
+    /// <see cref="ImageDecodeMode.FastJpeg"/> a JPEG may come back smaller than <paramref name="original"/>, never
+    /// smaller than the target.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
+    public RgbImage Decode(ReadOnlySpan<byte> encoded, ImageDimensions target, out ImageDimensions original)
+    {
+        if (_jpegDecoder is not null && LibjpegTurboDecoder.IsJpeg(encoded))
+        {
+            ImageDimensions? scaleTarget = Mode == ImageDecodeMode.FastJpeg ? target : null;
+            if (_jpegDecoder.TryDecode(encoded, scaleTarget, out original) is { } jpeg)
+            {
+                return jpeg;
+            }
+        }
+
+        RgbImage image = _decoder.Decode(encoded);
+        original = image.Dimensions;
+        return image;
+    }
+}
