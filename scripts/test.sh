@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian tools the tests call: Pillow + numpy (an independent reference for preprocessing and masks).
+# Debian packages the tests use: Pillow + numpy (independent references for preprocessing, masks and outputs).
 need_apt=()
 /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || need_apt+=(python3-pil python3-numpy)
+# The system libjpeg-turbo (SIMD) for JPEG decoding; without it the slower copy inside SkiaSharp is used.
+ldconfig -p 2>/dev/null | grep -q libturbojpeg.so.0 || need_apt+=(libturbojpeg0)
 if [ ${#need_apt[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Onnx;
 
 namespace Mae.Cluster.Client.Commands;
@@ -76,6 +77,22 @@ internal static class CommonOptions
     {
         Description = "Threads decoding images while the model runs (default: one per core).",
         DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static Option<ImageDecodeMode> DecodeMode() => new("--decode")
+    {
+        Description = "JPEG decoding: libjpeg-turbo (default; Pillow's exact pixels), fast (libjpeg-turbo with DCT-domain downscaling; " +
+                      "slightly different model input) or imagesharp (managed decoder).",
+        DefaultValueFactory = _ => ImagePreprocessor.DefaultDecodeMode,
+        CustomParser = r => ParseOrError(r, ParseDecodeMode, ImagePreprocessor.DefaultDecodeMode),
+    };
+
+    private static ImageDecodeMode ParseDecodeMode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "libjpeg-turbo" or "libjpegturbo" => ImageDecodeMode.LibjpegTurbo,
+        "fast" or "fastjpeg" => ImageDecodeMode.FastJpeg,
+        "imagesharp" or "exact" => ImageDecodeMode.Exact,
+        _ => throw new ArgumentException($"Unknown decode mode '{text}': use libjpeg-turbo, fast or imagesharp."),
     };
 
     private static Precision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch

@@ -20,11 +20,12 @@ internal sealed class EngineOptionSet
     public Option<Inference.Onnx.Precision> Precision { get; } = CommonOptions.Precision();
     public Option<int> Threads { get; } = CommonOptions.Threads();
     public Option<int> DecodeThreads { get; } = CommonOptions.DecodeThreads();
+    public Option<Inference.Imaging.ImageDecodeMode> DecodeMode { get; } = CommonOptions.DecodeMode();
 
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { Model, Revision, Seed, MaskRatio, BatchSize, Device, Precision, Threads, DecodeThreads })
+        foreach (var option in new Option[] { Model, Revision, Seed, MaskRatio, BatchSize, Device, Precision, Threads, DecodeThreads, DecodeMode })
         {
             command.Options.Add(option);
         }
@@ -46,6 +47,7 @@ internal sealed class EngineOptionSet
             Precision = parse.GetValue(Precision),
             InferenceThreads = parse.GetValue(Threads),
             DecodeThreads = parse.GetValue(DecodeThreads),
+            DecodeMode = parse.GetValue(DecodeMode),
         };
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class MaeEngine : IDisposable
         CheckpointHash = checkpoint.Hash;
         MaskRatio = options.MaskRatio ?? checkpoint.Config.MaskRatio;
         KeptPatches = PatchMasking.KeptCount(Config.NumPatches, MaskRatio);
-        _preprocessor = new ImagePreprocessor(checkpoint.Preprocessor);
+        _preprocessor = new ImagePreprocessor(checkpoint.Preprocessor, decodeMode: options.DecodeMode);
         _features = features;
         _reconstruction = reconstruction;
         _inferenceThread = new InferenceThread($"mae-inference-{options.Device}");

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Onnx;
 
 namespace Mae.Cluster.Inference.Engine;
@@ -35,6 +36,9 @@ public sealed class MaeEngineOptions
     /// <summary>Fraction of patches removed for the loss; null takes the checkpoint's mask_ratio.</summary>
     [Range(0.0, 0.99)]
     public double? MaskRatio { get; set; }
+
+    /// <summary>How JPEGs are decoded (docs/preprocessing.md); the default reproduces Pillow's pixels exactly.</summary>
+    public ImageDecodeMode DecodeMode { get; set; } = ImagePreprocessor.DefaultDecodeMode;
 
     public bool ComputeEmbeddings { get; set; } = true;
 

@@ -34,8 +34,12 @@ public sealed class ImagePreprocessor
         _valueTable = BuildValueTable(config);
     }
 
-    /// <summary>The mode a preprocessor decodes in unless told otherwise (see docs/preprocessing.md for why).</summary>
-    public const ImageDecodeMode DefaultDecodeMode = ImageDecodeMode.FastJpeg;
+    /// <summary>
+    /// The mode a preprocessor decodes in unless told otherwise: libjpeg-turbo at full size gives Pillow's own pixels
+    /// (so Hugging Face's model input, bit for bit) and is faster than ImageSharp; DCT scaling (FastJpeg) is faster
+    /// still but changes the input, so it is opt-in (see docs/preprocessing.md for the figures).
+    /// </summary>
+    public const ImageDecodeMode DefaultDecodeMode = ImageDecodeMode.LibjpegTurbo;
 
     public PreprocessorConfig Config { get; }
 

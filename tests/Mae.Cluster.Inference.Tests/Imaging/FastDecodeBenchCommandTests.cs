@@ -6,7 +6,7 @@ namespace Mae.Cluster.Inference.Tests.Imaging;
 /// <summary><c>mae bench decode</c> as a user runs it: a real process, generated JPEGs, a printed table.</summary>
 public sealed class FastDecodeBenchCommandTests : IDisposable
 {
-    private readonly CheckpointTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     [Fact]
     public async Task BenchDecodeMakesDeterministicJpegsAndPrintsEveryPath()

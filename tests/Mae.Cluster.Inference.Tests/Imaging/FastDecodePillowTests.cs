@@ -33,7 +33,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
         foreach (string photo in photos)
         {
             string name = Path.GetFileName(photo);
-            var (width, height, expected) = PillowReference.ReadRgb(temp.File(name + ".rgb"));
+            var (width, height, expected) = PillowReference.ReadRgb(temp.Combine(name + ".rgb"));
             using RgbImage image = FastDecodeSupport.Decode(decoder, File.ReadAllBytes(photo));
             Assert.Equal((width, height), (image.Width, image.Height));
             PixelComparison.AssertIdentical(expected, image.Pixels, width, name);
@@ -72,7 +72,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
         var actual = new float[preprocessor.OutputLength];
         foreach (string photo in photos)
         {
-            float[] expected = PillowReference.ReadFloats(temp.File(Path.GetFileName(photo) + ".f32"));
+            float[] expected = PillowReference.ReadFloats(temp.Combine(Path.GetFileName(photo) + ".f32"));
             preprocessor.Preprocess(File.ReadAllBytes(photo), actual);
             float worst = 0;
             for (int i = 0; i < expected.Length; i++)
@@ -98,7 +98,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
         foreach (string photo in photos)
         {
             string name = Path.GetFileName(photo);
-            var (_, _, expected) = PillowReference.ReadRgb(temp.File($"{name}@224x224.rgb"));
+            var (_, _, expected) = PillowReference.ReadRgb(temp.Combine($"{name}@224x224.rgb"));
             using RgbImage decoded = decoder.Decode(File.ReadAllBytes(photo), new ImageDimensions(224, 224), out ImageDimensions original);
             using RgbImage resized = PilResize.Resize(decoded, 224, 224);
             double mean = PixelComparison.MeanAbsoluteDifference(resized.Pixels, expected);
@@ -128,7 +128,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
         string photo = TestPhotos.PathOf("mate-dune.jpg");
         using var temp = new TempDirectory();
         PillowReference.Run("decode", temp.Path, photo);
-        var (width, height, full) = PillowReference.ReadRgb(temp.File("mate-dune.jpg.rgb"));
+        var (width, height, full) = PillowReference.ReadRgb(temp.Combine("mate-dune.jpg.rgb"));
         using RgbImage half = FastDecodeSupport.Decode(decoder, File.ReadAllBytes(photo));
         Assert.Equal((width / 2, height / 2), (half.Width, half.Height));
 
