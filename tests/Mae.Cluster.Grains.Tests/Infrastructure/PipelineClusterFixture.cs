@@ -45,7 +45,8 @@ public sealed class PipelineClusterFixture : IAsyncLifetime
         {
             var services = silo.Services;
             services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
-            services.AddSingleton<IJobInputCatalog>(new StoredInputCatalog());
+            services.AddSingleton<IJobInputCatalog>(new StoredInputCatalog(inference, TimeProvider.System));
+            services.AddSingleton<IJobOutputCommitter>(new StoredJobOutput(TimeProvider.System));
             services.AddSingleton<IShardExecutorFactory>(sp => new CountingExecutorFactory(
                 new PipelineShardExecutorFactory(Options.Create(inference), sp.GetRequiredService<ILoggerFactory>()), Executions));
             services.AddMaeCoordinator();

@@ -22,6 +22,13 @@ public sealed class RealPipelineClusterTests(PipelineClusterFixture fixture)
         Assert.Equal(4, status.ShardsDone);
         Assert.Equal(expected.Length, status.ImagesDone);
         Assert.Equal(0, status.ImagesFailed);
+        var manifest = ReadManifest(output);
+        Assert.Equal("completed", manifest.GetProperty("state").GetString());
+        Assert.Equal(expected.Length, manifest.GetProperty("images").GetInt64());
+        Assert.Equal(0, manifest.GetProperty("failures").GetInt64());
+        Assert.Equal(4, manifest.GetProperty("shards").GetInt32());
+        Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
+        var fingerprint = manifest.GetProperty("job_fingerprint").GetString();
         var written = new List<string>();
         for (var shard = 0; shard < 4; shard++)
         {
@@ -31,10 +38,68 @@ public sealed class RealPipelineClusterTests(PipelineClusterFixture fixture)
             using var commit = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "_commits", $"shard_{shard:D5}.json")));
             Assert.Equal(shard, commit.RootElement.GetProperty("shard").GetInt32());
             Assert.Equal(shardKeys.Length, commit.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal(fingerprint, commit.RootElement.GetProperty("job_fingerprint").GetString());
             written.AddRange(shardKeys);
         }
         Assert.Equal(expected, written.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task JobOntoAnOutputHoldingADifferentJobIsRefusedAndLeavesThatOutputAlone()
+    {
+        var (input, _) = fixture.WriteTarInput(shards: 2);
+        var output = fixture.NewOutputFolder();
+        var first = ClusterFixture.NewJobId("owner");
+        await fixture.Job(first).SubmitAsync(new JobSpec { Input = input, Output = output, Model = fixture.Model, Seed = 1 });
+        await fixture.WaitForStateAsync(first, JobState.Completed);
+        var before = Snapshot(output);
+
+        var second = ClusterFixture.NewJobId("intruder");
+        await fixture.Job(second).SubmitAsync(new JobSpec { Input = input, Output = output, Model = fixture.Model, Seed = 2 });
+        var refused = await fixture.WaitForStateAsync(second, JobState.Failed);
+
+        Assert.Contains("already holds the results of a different job", refused.Reason, StringComparison.Ordinal);
+        Assert.Contains("seed 1", refused.Reason, StringComparison.Ordinal);
+        Assert.Empty(fixture.Executions.Of(second));
+        Assert.Equal(before, Snapshot(output));
+    }
+
+    [Fact]
+    public async Task SameJobAgainOnACompletedOutputRedoesNoShard()
+    {
+        var (input, keys) = fixture.WriteTarInput(shards: 3);
+        var output = fixture.NewOutputFolder();
+        var spec = new JobSpec { Input = input, Output = output, Model = fixture.Model, Seed = 5 };
+        var first = ClusterFixture.NewJobId("first");
+        await fixture.Job(first).SubmitAsync(spec);
+        await fixture.WaitForStateAsync(first, JobState.Completed);
+        var written = ShardFileTimes(output);
+
+        var again = ClusterFixture.NewJobId("again");
+        await fixture.Job(again).SubmitAsync(spec);
+        var status = await fixture.WaitForStateAsync(again, JobState.Completed);
+
+        Assert.Equal(keys.Sum(k => k.Length), status.ImagesDone);
+        Assert.Equal(written, ShardFileTimes(output));
+        Assert.Equal("completed", ReadManifest(output).GetProperty("state").GetString());
+        // The executor is asked (it answers from the commit record), but no shard's files are written again.
+        Assert.Equal(Enumerable.Range(0, 3), fixture.Executions.Of(again).Keys.Order());
+    }
+
+    private static Dictionary<string, DateTime> ShardFileTimes(string output) =>
+        Directory.GetFiles(output, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".npy", StringComparison.Ordinal) || f.EndsWith(".parquet", StringComparison.Ordinal) || f.Contains("_commits", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetRelativePath(output, f), File.GetLastWriteTimeUtc);
+
+    private static JsonElement ReadManifest(string output)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "job.json")));
+        return document.RootElement.Clone();
+    }
+
+    private static Dictionary<string, string> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(
+            f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 
     private static string[] ReadKeys(string path)
     {
