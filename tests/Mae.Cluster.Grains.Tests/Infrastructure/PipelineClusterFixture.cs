@@ -17,7 +17,7 @@ namespace Mae.Cluster.Grains.Tests.Infrastructure;
 /// Two in-process silos running the real pipeline (the tiny checkpoint on the CPU, one device each) against local
 /// folders, with grain storage that outlives the silos. Holds the tiny checkpoint and a graph cache for all tests.
 /// </summary>
-public sealed class PipelineClusterFixture : IAsyncLifetime
+public class PipelineClusterFixture : IAsyncLifetime
 {
     private static readonly string PhotoFolder = Path.Combine(AppContext.BaseDirectory, "photos");
 
@@ -72,6 +72,7 @@ public sealed class PipelineClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         _root.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     public IJobGrain Job(string jobId) => Client.GetGrain<IJobGrain>(jobId);
@@ -103,25 +104,57 @@ public sealed class PipelineClusterFixture : IAsyncLifetime
         return (folder, keys);
     }
 
+    /// <summary>A fresh input folder holding every test photo loose; returns the folder and the photos' keys.</summary>
+    public (string Folder, string[] Keys) WriteLooseInput()
+    {
+        var folder = Path.Combine(_root.Path, $"input-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var photos = Directory.GetFiles(PhotoFolder).Where(p => p.EndsWith(".jpg", StringComparison.Ordinal) || p.EndsWith(".png", StringComparison.Ordinal)).ToArray();
+        foreach (var photo in photos)
+        {
+            File.Copy(photo, Path.Combine(folder, Path.GetFileName(photo)));
+        }
+        return (folder, photos.Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal).ToArray());
+    }
+
     public string NewOutputFolder() => Path.Combine(_root.Path, $"output-{Guid.NewGuid():N}");
 
-    public async Task<JobStatus> WaitForStateAsync(string jobId, JobState state, TimeSpan? deadline = null)
+    public Task<JobStatus> WaitForStateAsync(string jobId, JobState state, TimeSpan? deadline = null) =>
+        WaitForAsync(jobId, s => s.State == state || (s.State.IsTerminal() && Fail(s, state)), deadline);
+
+    /// <summary>Polls the job's status until <paramref name="until"/> holds, failing with the last status after the deadline.</summary>
+    public async Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? deadline = null)
     {
         var limit = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(120));
         while (true)
         {
             var status = await Job(jobId).GetStatusAsync();
-            if (status.State == state)
+            if (until(status))
             {
                 return status;
             }
-            if (status.State.IsTerminal() || DateTime.UtcNow > limit)
+            if (DateTime.UtcNow > limit)
             {
-                Assert.Fail($"Job {jobId} did not become {state}; last status: {status}");
+                Assert.Fail($"Job {jobId} did not reach the expected condition in time; last status: {status}");
             }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
+
+    private static bool Fail(JobStatus status, JobState expected)
+    {
+        Assert.Fail($"Job {status.JobId} ended {status.State} ({status.Reason}) instead of {expected}: {status}");
+        return false;
+    }
+}
+
+/// <summary>A real-pipeline cluster of its own for tests that stop and start silos.</summary>
+public sealed class PipelineChurnClusterFixture : PipelineClusterFixture;
+
+[CollectionDefinition(Name)]
+public sealed class PipelineChurnClusterCollection : ICollectionFixture<PipelineChurnClusterFixture>
+{
+    public const string Name = "PipelineChurnCluster";
 }
 
 [CollectionDefinition(Name)]
