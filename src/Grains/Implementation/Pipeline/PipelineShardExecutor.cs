@@ -24,13 +24,14 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         var spec = work.Spec;
         var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
         var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
+        var fingerprint = await FingerprintAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
         var committed = await output.TryReadSmallAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
-        if (committed is not null && ShardCommitRecord.Parse(committed) is { } record)
+        // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
+        if (committed is not null && ShardCommitRecord.Parse(committed) is { } record && record.JobFingerprint == fingerprint)
         {
             return new ShardResult(record.Images, record.Failures, 0);
         }
         var shard = await ShardListingPages.ReadAsync(output, work.Shard, cancellationToken).ConfigureAwait(false);
-        var fingerprint = await FingerprintAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
         var processor = new ShardProcessor(Engine(spec), input, output, ShardOptions(spec), fingerprint, logger);
         var outcome = await processor.ProcessAsync(shard, cancellationToken).ConfigureAwait(false);
         return new ShardResult(outcome.Images, outcome.Failures, outcome.InputBytes);
