@@ -1,10 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using Mae.Cluster.Inference.Engine;
-using Mae.Cluster.Inference.Masking;
 using Mae.Cluster.Storage.Blobs;
 using Mae.Cluster.Storage.Formats;
 using Microsoft.Extensions.Logging;
@@ -39,7 +34,7 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
         await output.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
 
         var manifest = Manifest(input, output, shards.Count, startedAt);
-        await ClaimOutputAsync(output, manifest, cancellationToken).ConfigureAwait(false);
+        await JobOutputClaim.ClaimAsync(output, manifest, cancellationToken).ConfigureAwait(false);
 
         var processor = new ShardProcessor(engine, input, output, options, manifest.JobFingerprint, _logger);
         long images = 0, failures = 0;
@@ -62,18 +57,7 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
             Report();
         }).ConfigureAwait(false);
 
-        var elapsed = watch.Elapsed.TotalSeconds;
-        var completed = manifest with
-        {
-            State = "completed",
-            Images = images,
-            Failures = failures,
-            FinishedAt = DateTimeOffset.UtcNow,
-            ElapsedSeconds = Math.Round(elapsed, 3),
-            ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
-        };
-        await output.WriteAsync(OutputLayout.JobManifest, completed.ToJson(), cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(OutputLayout.SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        var completed = await JobOutputClaim.MarkCompletedAsync(output, manifest, images, failures, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         LogJobCompleted(_logger, shards.Count, images, failures, watch.Elapsed);
         return completed;
     }
@@ -109,67 +93,14 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
         return new ShardOutcome(shard.Index, record.Images, record.Failures, 0, Skipped: true, TimeSpan.Zero);
     }
 
-    /// <summary>
-    /// Refuses an output that holds a different job's results (another input, model, seed or option): mixing them
-    /// would silently corrupt both. The same job again resumes.
-    /// </summary>
-    private static async Task ClaimOutputAsync(IObjectStore output, JobManifest manifest, CancellationToken cancellationToken)
-    {
-        var existing = await output.TryReadSmallAsync(OutputLayout.JobManifest, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
-        {
-            var previous = JobManifest.Parse(existing);
-            if (previous?.JobFingerprint != manifest.JobFingerprint)
-            {
-                throw new JobSpecException(
-                    $"{output.Location} already holds the results of a different job (input {previous?.Input ?? "?"}, model {previous?.Model ?? "?"}, " +
-                    $"seed {previous?.Seed.ToString(CultureInfo.InvariantCulture) ?? "?"}). Choose another output location or delete it.");
-            }
-            return;
-        }
-        await output.WriteAsync(OutputLayout.JobManifest, manifest.ToJson(), cancellationToken).ConfigureAwait(false);
-    }
-
     private JobManifest Manifest(IObjectStore input, IObjectStore output, int shardCount, DateTimeOffset startedAt)
     {
         var engineOptions = engine.Options;
-        var manifest = new JobManifest
-        {
-            State = "running",
-            JobFingerprint = "",
-            Input = input.Location.ToString(),
-            Output = output.Location.ToString(),
-            Model = modelName,
-            ModelSha256 = engine.CheckpointHash,
-            Seed = engineOptions.Seed,
-            MaskRatio = engine.MaskRatio,
-            MaskScheme = PatchMasking.Scheme,
-            Pool = options.Pool.ToString().ToLowerInvariant(),
-            EmbeddingDtype = options.EmbeddingType == NpyElementType.Fp16 ? "float16" : "float32",
-            EmbeddingDim = engine.Config.HiddenSize,
-            ShardSize = options.ShardSize,
-            SaveMask = options.SaveMask,
-            Precision = engineOptions.Precision.ToString().ToLowerInvariant(),
-            Device = engineOptions.Device.ToString(),
-            BatchSize = engineOptions.BatchSize,
-            Shards = shardCount,
-            StartedAt = startedAt,
-            SoftwareVersion = typeof(ShardJobRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
-        };
-        // Everything that changes what the output holds; not device, batch size or timings, which don't — nor the
-        // credential in the input URL: a rerun with a renewed SAS (new expiry, new signature) reads the same data.
-        var identity = string.Join('\n', WithoutCredential(input.Location), manifest.Model, manifest.ModelSha256, manifest.Seed.ToString(CultureInfo.InvariantCulture),
-            manifest.MaskRatio.ToString("R", CultureInfo.InvariantCulture), manifest.MaskScheme, manifest.Pool, manifest.EmbeddingDtype,
-            manifest.ShardSize.ToString(CultureInfo.InvariantCulture), manifest.SaveMask.ToString(), manifest.Precision);
-        return manifest with { JobFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32] };
+        var identity = new JobIdentity(input.Location.ToString(), output.Location.ToString(), modelName, engine.CheckpointHash, engineOptions.Seed,
+            engine.MaskRatio, engine.Config.HiddenSize, options, engineOptions.Precision);
+        return JobOutputClaim.Describe(identity, engineOptions.Device.ToString(), engineOptions.BatchSize, shardCount, startedAt);
     }
 
-    /// <summary>The location as text without its (redacted) SAS query, which changes whenever the token is renewed.</summary>
-    private static string WithoutCredential(StorageLocation location)
-    {
-        var text = location.ToString();
-        return location.HasSasToken ? text[..text.LastIndexOf('?')] : text;
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {Shard} attempt {Attempt} failed, retrying: {Reason}")]
     private static partial void LogShardRetry(ILogger logger, int shard, int attempt, string reason);

@@ -8,6 +8,7 @@ using Mae.Cluster.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
 var cluster = builder.Configuration.GetSection(MaeClusterOptions.Section).Get<MaeClusterOptions>() ?? new MaeClusterOptions();
@@ -42,7 +43,9 @@ builder.UseOrleans(silo =>
 });
 
 builder.Services.AddMaeCoordinator();
-builder.Services.AddSingleton<IJobInputCatalog>(_ => new StoredInputCatalog());
+builder.Services.AddSingleton<IJobInputCatalog>(sp => new StoredInputCatalog(
+    sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton<IJobOutputCommitter>(sp => new StoredJobOutput(sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<IShardExecutorFactory, PipelineShardExecutorFactory>();
 // After UseOrleans: workers stop first on shutdown and release their leases while the silo still answers.
 builder.Services.AddShardWorkers(workers.Devices);

@@ -22,6 +22,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         Assert.Equal(Enumerable.Range(0, 500), fixture.Work.MarkedShards(jobId));
         var silos = fixture.Work.ExecutionsOf(jobId).Select(e => e.Silo).Distinct().ToArray();
         Assert.Equal(3, silos.Length);
+        Assert.True(fixture.Outputs.Completed(jobId));
         Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
     }
 
@@ -44,6 +45,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         // Exactly the default three attempts, no more.
         Assert.Equal(3, fixture.Work.AttemptsOf(jobId, 7));
         Assert.DoesNotContain(7, fixture.Work.MarkedShards(jobId));
+        Assert.False(fixture.Outputs.Completed(jobId), "an output missing failed shards must not be marked completed");
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public class ClusterFixture : IAsyncLifetime
 
     internal SharedGrainStorage Storage { get; } = new();
 
+    internal RecordingJobOutput Outputs { get; } = new();
+
     public InProcessTestCluster Cluster { get; }
 
     public IClusterClient Client => Cluster.Client;
@@ -31,6 +33,7 @@ public class ClusterFixture : IAsyncLifetime
             var services = silo.Services;
             services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
             services.AddSingleton<IJobInputCatalog, FakeInputCatalog>();
+            services.AddSingleton<IJobOutputCommitter>(Outputs);
             services.AddSingleton<IShardExecutorFactory>(new FakeShardExecutorFactory(Work, options.SiloName));
             services.AddMaeCoordinator();
             services.Configure<CoordinatorOptions>(o =>

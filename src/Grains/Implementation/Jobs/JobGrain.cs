@@ -12,6 +12,7 @@ namespace Mae.Cluster.Grains.Jobs;
 internal sealed partial class JobGrain(
     [PersistentState("job", GrainStorageNames.Jobs)] IPersistentState<JobGrainState> state,
     IJobInputCatalog catalog,
+    IJobOutputCommitter outputCommitter,
     IOptions<CoordinatorOptions> options,
     TimeProvider time,
     ILogger<JobGrain> logger) : Grain, IJobGrain, IJobEnumerationSink
@@ -196,6 +197,22 @@ internal sealed partial class JobGrain(
 
     private async Task FinishAsync(JobState final, string? reason, bool abandonInFlight)
     {
+        if (final == JobState.Completed && _totals.Failed == 0)
+        {
+            // Before the state says completed, so whoever sees "completed" finds _SUCCESS. An output missing failed
+            // shards is not whole: it gets no _SUCCESS, and job.json stays "running".
+            try
+            {
+                await outputCommitter.MarkCompletedAsync(JobId, S.Spec!, _totals.Images, _totals.FailedImages, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // Any failure to record completion fails the job with its reason; nothing above could handle it.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                final = JobState.Failed;
+                reason = $"Every shard is done, but marking {S.Spec!.Output} completed failed: {e.Message}";
+            }
+        }
         var wasRunning = S.State == JobState.Running;
         S.State = final;
         S.Reason = reason;

@@ -16,6 +16,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
 {
     private MaeEngine? _engine;
     private (string Model, long Seed) _engineFor;
+    private (string JobId, string Fingerprint)? _fingerprint;
 
     public async Task<ShardResult> ExecuteAsync(ShardWork work, CancellationToken cancellationToken)
     {
@@ -23,16 +24,37 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         var spec = work.Spec;
         var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
         var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
+        var fingerprint = await FingerprintAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
         var committed = await output.TryReadSmallAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
-        if (committed is not null && ShardCommitRecord.Parse(committed) is { } record)
+        // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
+        if (committed is not null && ShardCommitRecord.Parse(committed) is { } record && record.JobFingerprint == fingerprint)
         {
             return new ShardResult(record.Images, record.Failures, 0);
         }
         var shard = await ShardListingPages.ReadAsync(output, work.Shard, cancellationToken).ConfigureAwait(false);
-        var jobOptions = new ShardJobOptions { Input = spec.Input, Output = spec.Output, ShardSize = spec.ShardSize };
-        var processor = new ShardProcessor(Engine(spec), input, output, jobOptions, work.JobId, logger);
+        var processor = new ShardProcessor(Engine(spec), input, output, ShardOptions(spec), fingerprint, logger);
         var outcome = await processor.ProcessAsync(shard, cancellationToken).ConfigureAwait(false);
         return new ShardResult(outcome.Images, outcome.Failures, outcome.InputBytes);
+    }
+
+    /// <summary>What the cluster computes for a spec: the runner's defaults for everything the spec does not set.</summary>
+    public static ShardJobOptions ShardOptions(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new ShardJobOptions { Input = spec.Input, Output = spec.Output, ShardSize = spec.ShardSize };
+    }
+
+    /// <summary>The job's fingerprint from the job.json it claimed, so commit records match the one-machine runner's.</summary>
+    private async Task<string> FingerprintAsync(string jobId, IObjectStore output, CancellationToken cancellationToken)
+    {
+        if (_fingerprint is { } known && known.JobId == jobId)
+        {
+            return known.Fingerprint;
+        }
+        var manifest = await JobOutputClaim.ReadAsync(output, cancellationToken).ConfigureAwait(false)
+                       ?? throw new InvalidDataException($"{OutputLayout.JobManifest} is missing from {output.Location}; was job {jobId} enumerated?");
+        _fingerprint = (jobId, manifest.JobFingerprint);
+        return manifest.JobFingerprint;
     }
 
     private MaeEngine Engine(JobSpec spec)

@@ -1,11 +1,16 @@
 using Mae.Cluster.Grains.Jobs;
+using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Pipeline;
 using Mae.Cluster.Storage.Blobs;
 
 namespace Mae.Cluster.Grains.Pipeline;
 
-/// <summary>Lists a real input (local folder or blob prefix) into shards and stores the listing as pages in the output.</summary>
-public sealed class StoredInputCatalog(StorageOptions? storage = null) : IJobInputCatalog
+/// <summary>
+/// Lists a real input (local folder or blob prefix) into shards, claims the output for the job (job.json, refusing an
+/// output that holds a different job's results, exactly as the one-machine runner does) and stores the listing as
+/// pages in the output.
+/// </summary>
+public sealed class StoredInputCatalog(InferenceOptions inference, TimeProvider time, StorageOptions? storage = null) : IJobInputCatalog
 {
     public async Task<int> EnumerateAsync(string jobId, JobSpec spec, CancellationToken cancellationToken)
     {
@@ -13,7 +18,18 @@ public sealed class StoredInputCatalog(StorageOptions? storage = null) : IJobInp
         var input = ObjectStoreFactory.Create(spec.Input, storage);
         var output = ObjectStoreFactory.Create(spec.Output, storage);
         var shards = await InputShardLister.ListAsync(input, spec.ShardSize, cancellationToken).ConfigureAwait(false);
+        if (shards.Count == 0)
+        {
+            return 0;
+        }
         await output.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
+        // Loading validates the checkpoint too, so a bad model fails the job here rather than on every shard.
+        var checkpoint = MaeCheckpoint.Load(spec.Model, cancellationToken);
+        var options = PipelineShardExecutor.ShardOptions(spec);
+        var identity = new JobIdentity(input.Location.ToString(), output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
+            checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, options, inference.Precision);
+        var manifest = JobOutputClaim.Describe(identity, "cluster", inference.BatchSize, shards.Count, time.GetUtcNow());
+        await JobOutputClaim.ClaimAsync(output, manifest, cancellationToken).ConfigureAwait(false);
         await ShardListingPages.WriteAsync(output, shards, cancellationToken).ConfigureAwait(false);
         return shards.Count;
     }

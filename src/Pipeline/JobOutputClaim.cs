@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Mae.Cluster.Inference.Masking;
+using Mae.Cluster.Inference.Onnx;
+using Mae.Cluster.Storage.Blobs;
+using Mae.Cluster.Storage.Formats;
+
+namespace Mae.Cluster.Pipeline;
+
+/// <summary>What a job computes with which model, as recorded in its job.json (see <see cref="JobOutputClaim.Describe"/>).</summary>
+public sealed record JobIdentity(
+    string Input, string Output, string Model, string ModelSha256, long Seed, double MaskRatio, int EmbeddingDim, ShardJobOptions Options, Precision Precision);
+
+/// <summary>
+/// An output location's job.json as the one record of which job it belongs to, shared by the one-machine runner and
+/// the cluster: the job claims the output before any shard (refusing one that holds a different job's results),
+/// and marks it completed (job.json with counts, then _SUCCESS) when every shard is done.
+/// </summary>
+public static class JobOutputClaim
+{
+    /// <summary>A "running" manifest for <paramref name="identity"/>, with the fingerprint of everything that changes the results.</summary>
+    public static JobManifest Describe(JobIdentity identity, string device, int batchSize, int shardCount, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var options = identity.Options;
+        var manifest = new JobManifest
+        {
+            State = "running",
+            JobFingerprint = "",
+            Input = identity.Input,
+            Output = identity.Output,
+            Model = identity.Model,
+            ModelSha256 = identity.ModelSha256,
+            Seed = identity.Seed,
+            MaskRatio = identity.MaskRatio,
+            MaskScheme = PatchMasking.Scheme,
+            Pool = options.Pool.ToString().ToLowerInvariant(),
+            EmbeddingDtype = options.EmbeddingType == NpyElementType.Fp16 ? "float16" : "float32",
+            EmbeddingDim = identity.EmbeddingDim,
+            ShardSize = options.ShardSize,
+            SaveMask = options.SaveMask,
+            Precision = identity.Precision.ToString().ToLowerInvariant(),
+            Device = device,
+            BatchSize = batchSize,
+            Shards = shardCount,
+            StartedAt = startedAt,
+            SoftwareVersion = typeof(JobOutputClaim).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+        };
+        // Everything that changes what the output holds; not device, batch size or timings, which don't.
+        // Not the credential in a blob URL's query: a rerun with a renewed SAS (new expiry, new signature) reads the same data.
+        var fingerprint = string.Join('\n', WithoutQuery(manifest.Input), manifest.Model, manifest.ModelSha256, manifest.Seed.ToString(CultureInfo.InvariantCulture),
+            manifest.MaskRatio.ToString("R", CultureInfo.InvariantCulture), manifest.MaskScheme, manifest.Pool, manifest.EmbeddingDtype,
+            manifest.ShardSize.ToString(CultureInfo.InvariantCulture), manifest.SaveMask.ToString(), manifest.Precision);
+        return manifest with { JobFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint)))[..32] };
+    }
+
+    /// <summary>The output's job.json, or null when it has none.</summary>
+    public static async Task<JobManifest?> ReadAsync(IObjectStore output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var bytes = await output.TryReadSmallAsync(OutputLayout.JobManifest, cancellationToken).ConfigureAwait(false);
+        return bytes is null ? null : JobManifest.Parse(bytes)
+            ?? throw new InvalidDataException($"{OutputLayout.JobManifest} in {output.Location} is empty or not a job manifest.");
+    }
+
+    /// <summary>
+    /// Refuses an output that holds a different job's results (another input, model, seed or option): mixing them
+    /// would silently corrupt both. The same job again resumes (its job.json is kept).
+    /// </summary>
+    /// <exception cref="JobSpecException">The output belongs to a different job.</exception>
+    public static async Task ClaimAsync(IObjectStore output, JobManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(manifest);
+        var previous = await ReadAsync(output, cancellationToken).ConfigureAwait(false);
+        if (previous is not null)
+        {
+            if (previous.JobFingerprint != manifest.JobFingerprint)
+            {
+                throw new JobSpecException(
+                    $"{output.Location} already holds the results of a different job (input {previous.Input}, model {previous.Model}, " +
+                    $"seed {previous.Seed.ToString(CultureInfo.InvariantCulture)}). Choose another output location or delete it.");
+            }
+            return;
+        }
+        await output.WriteAsync(OutputLayout.JobManifest, manifest.ToJson(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a finished job: job.json as <c>completed</c> with its counts and timings, then _SUCCESS (last, so
+    /// its presence means the output is whole). Returns the completed manifest.
+    /// </summary>
+    public static async Task<JobManifest> MarkCompletedAsync(IObjectStore output, JobManifest running, long images, long failures, DateTimeOffset finishedAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(running);
+        var elapsed = (finishedAt - running.StartedAt).TotalSeconds;
+        var completed = running with
+        {
+            State = "completed",
+            Images = images,
+            Failures = failures,
+            FinishedAt = finishedAt,
+            ElapsedSeconds = Math.Round(elapsed, 3),
+            ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
+        };
+        await output.WriteAsync(OutputLayout.JobManifest, completed.ToJson(), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(OutputLayout.SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        return completed;
+    }
+
+    /// <summary>A blob URL without its (redacted) SAS query, which changes whenever the token is renewed.</summary>
+    private static string WithoutQuery(string location)
+    {
+        var query = location.IndexOf('?', StringComparison.Ordinal);
+        return query > 0 && location.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? location[..query] : location;
+    }
+}

@@ -1,0 +1,50 @@
+using Mae.Cluster.Grains.Tests.Infrastructure;
+
+namespace Mae.Cluster.Grains.Tests.Pipeline;
+
+[Collection(PipelineChurnClusterCollection.Name)]
+public sealed class RealPipelineRestartTests(PipelineChurnClusterFixture fixture)
+{
+    [Fact]
+    public async Task JobSurvivesEverySiloStoppingAndFinishesOnNewSilosWithoutRedoingCommittedShards()
+    {
+        var (input, keys) = fixture.WriteLooseInput();
+        var output = fixture.NewOutputFolder();
+        var jobId = ClusterFixture.NewJobId("restart");
+
+        await fixture.Job(jobId).SubmitAsync(new JobSpec { Input = input, Output = output, Model = fixture.Model, ShardSize = 1 });
+        await fixture.WaitForAsync(jobId, s => s.ShardsDone >= 3);
+        foreach (var silo in fixture.Cluster.Silos.ToArray())
+        {
+            await fixture.Cluster.StopSiloAsync(silo, TestContext.Current.CancellationToken);
+        }
+        var committedBeforeStop = CommitTimes(output);
+        await fixture.Cluster.StartAdditionalSiloAsync();
+        await fixture.Cluster.StartAdditionalSiloAsync();
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Completed);
+
+        Assert.InRange(committedBeforeStop.Count, 3, keys.Length - 1);
+        Assert.Equal(keys.Length, status.ShardsDone);
+        Assert.Equal(keys.Length, status.ImagesDone);
+        Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
+        var after = CommitTimes(output);
+        Assert.Equal(keys.Length, after.Count);
+        // A shard committed before the stop is never written again (at most asked again, and answered from its record).
+        Assert.All(committedBeforeStop, c => Assert.Equal(c.Value, after[c.Key]));
+        var executions = fixture.Executions.Of(jobId);
+        Assert.Equal(Enumerable.Range(0, keys.Length), executions.Keys.Order());
+        // A stopping worker reports every shard it committed before its silo goes, so the new silos never ask for one again.
+        Assert.All(committedBeforeStop.Keys, c => Assert.Equal(1, executions[ShardOf(c)]));
+    }
+
+    private static int ShardOf(string commitFile) =>
+        int.Parse(commitFile.AsSpan("shard_".Length, 5), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, DateTime> CommitTimes(string output)
+    {
+        var folder = Path.Combine(output, "_commits");
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), File.GetLastWriteTimeUtc)
+            : [];
+    }
+}
