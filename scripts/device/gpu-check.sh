@@ -20,7 +20,7 @@ export LD_LIBRARY_PATH MAE_HOME=/tmp/maehome DOTNET_gcServer=0
 MAE=/tmp/mae/mae
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
 nproc
-PNGS=$(ls tests/data/photos/*.png)
+PNGS=$(ls tests/data/photos/*.png tests/data/photos/*.jpg | head -14)
 $MAE model tiny --out /tmp/tiny --seed 5
 echo "== tiny: HF transformers vs mae (CPU fp32)"
 $MAE embed $PNGS --model /tmp/tiny --seed 5 --json --device cpu > "$OUT/tiny_cpu.jsonl"
