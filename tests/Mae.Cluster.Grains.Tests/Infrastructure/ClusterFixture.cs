@@ -64,23 +64,8 @@ public class ClusterFixture : IAsyncLifetime
     public IJobGrain Job(string jobId) => Client.GetGrain<IJobGrain>(jobId);
 
     /// <summary>Polls the job's status until <paramref name="until"/> holds, failing with the last status after the deadline.</summary>
-    public async Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? deadline = null)
-    {
-        var limit = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var status = await Job(jobId).GetStatusAsync();
-            if (until(status))
-            {
-                return status;
-            }
-            if (DateTime.UtcNow > limit)
-            {
-                Assert.Fail($"Job {jobId} did not reach the expected condition in time; last status: {status}");
-            }
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? deadline = null) =>
+        JobStatusPolling.WaitForAsync(Job(jobId), jobId, until, deadline ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50));
 
     public Task<JobStatus> WaitForStateAsync(string jobId, JobState state, TimeSpan? deadline = null) =>
         WaitForAsync(jobId, s => s.State == state || (s.State.IsTerminal() && state != s.State && Fail(s, state)), deadline);

@@ -123,23 +123,8 @@ public class PipelineClusterFixture : IAsyncLifetime
         WaitForAsync(jobId, s => s.State == state || (s.State.IsTerminal() && Fail(s, state)), deadline);
 
     /// <summary>Polls the job's status until <paramref name="until"/> holds, failing with the last status after the deadline.</summary>
-    public async Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? deadline = null)
-    {
-        var limit = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var status = await Job(jobId).GetStatusAsync();
-            if (until(status))
-            {
-                return status;
-            }
-            if (DateTime.UtcNow > limit)
-            {
-                Assert.Fail($"Job {jobId} did not reach the expected condition in time; last status: {status}");
-            }
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task<JobStatus> WaitForAsync(string jobId, Func<JobStatus, bool> until, TimeSpan? deadline = null) =>
+        JobStatusPolling.WaitForAsync(Job(jobId), jobId, until, deadline ?? TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(20));
 
     private static bool Fail(JobStatus status, JobState expected)
     {
