@@ -98,27 +98,11 @@ internal static class BenchPipelineCommand
         var checkpoint = Inference.Checkpoints.MaeCheckpoint.Load(engine.Options.ModelDirectory, cancellationToken);
         using var features = new MaeFeaturesSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Features, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
         using var reconstruction = new MaeReconstructionSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
-        var pixels = new float[batch * config.NumChannels * config.ImageSize * config.ImageSize];
-        var random = new Random(3);
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = (float)((random.NextDouble() * 4) - 2);
-        }
-        int l = config.NumPatches, kept = engine.KeptPatches;
-        var idsKeep = new long[batch * kept];
-        var idsRestore = new long[batch * l];
-        var mask = new float[batch * l];
-        for (var b = 0; b < batch; b++)
-        {
-            PatchMasking.FromNoise(PatchMasking.Noise(0, $"bench-{b}", l), engine.MaskRatio, idsKeep.AsSpan(b * kept, kept), idsRestore.AsSpan(b * l, l), mask.AsSpan(b * l, l));
-        }
-        var cls = new float[batch * config.HiddenSize];
-        var mean = new float[batch * config.HiddenSize];
-        var loss = new float[batch];
+        var inputs = BenchInputs.Create(config, batch, engine.MaskRatio);
         void RunBatch()
         {
-            features.Run(pixels, batch, cls, mean);
-            reconstruction.Run(pixels, idsKeep, idsRestore, mask, batch, kept, loss);
+            features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean);
+            reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss);
         }
         RunBatch();
         var batches = Math.Max(1, images / batch);
