@@ -57,7 +57,10 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(400) with { MaxFailedShards = 2, MaxShardAttempts = 1 });
         var status = await fixture.WaitForStateAsync(jobId, JobState.Failed);
 
-        Assert.Contains("Error budget exceeded: 3 shards failed, at most 2 allowed", status.Reason, StringComparison.Ordinal);
+        // Partitions report concurrently, so the job may learn of a fourth failure in the same report as the third.
+        var failed = System.Text.RegularExpressions.Regex.Match(status.Reason ?? "", @"^Error budget exceeded: (\d+) shards failed, at most 2 allowed\.$");
+        Assert.True(failed.Success, status.Reason);
+        Assert.InRange(int.Parse(failed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 3, 20);
         Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
     }
 

@@ -15,7 +15,10 @@ public sealed record JobSpec
     /// <summary>Output location: a local folder or blob prefix.</summary>
     [Id(1)] public required string Output { get; init; }
 
-    /// <summary>Model name or local checkpoint folder.</summary>
+    /// <summary>
+    /// Model: a checkpoint folder every silo can read, <c>tiny</c> / <c>base-random</c> (seeded random checkpoints
+    /// each silo generates identically) or a Hugging Face model id each silo downloads into its cache.
+    /// </summary>
     [Id(2)] public string Model { get; init; } = "facebook/vit-mae-base";
 
     /// <summary>Seed of the per-image random masks.</summary>
@@ -32,6 +35,30 @@ public sealed record JobSpec
 
     /// <summary>The job fails once more images than this have failed; null means no limit.</summary>
     [Id(7)] public long? MaxFailedImages { get; init; }
+
+    /// <summary>Hub revision (branch, tag or commit) when <see cref="Model"/> is a model id.</summary>
+    [Id(8)] public string Revision { get; init; } = "main";
+
+    /// <summary>Fraction of patches hidden for the loss; null means the checkpoint's own (0.75 for vit-mae-base).</summary>
+    [Id(9)] public double? MaskRatio { get; init; }
+
+    /// <summary>Embedding written to img_emb: <c>cls</c> (the CLS token) or <c>mean</c> (mean of the patch tokens).</summary>
+    [Id(10)] public string Pool { get; init; } = "cls";
+
+    /// <summary>Also write each image's 0/1 mask into the metadata.</summary>
+    [Id(11)] public bool SaveMask { get; init; }
+
+    /// <summary>Element type of the img_emb files: <c>float32</c> or <c>float16</c>.</summary>
+    [Id(12)] public string EmbeddingDType { get; init; } = "float32";
+
+    /// <summary>
+    /// <c>fp32</c> or <c>fp16</c>; null means the precision configured on the silo that enumerates the job, which is
+    /// then written into job.json and used by every silo, so all shards of a job are computed alike.
+    /// </summary>
+    [Id(13)] public string? Precision { get; init; }
+
+    /// <summary>Images per model call; null means each silo's configured batch size. Does not change the results.</summary>
+    [Id(14)] public int? BatchSize { get; init; }
 
     /// <summary>
     /// The problems that make this spec unusable, each naming the field at fault; empty when the spec is usable.
@@ -55,6 +82,30 @@ public sealed record JobSpec
         if (ShardSize is < 1 or > 1_000_000)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"ShardSize must be between 1 and 1,000,000 (was {ShardSize})."));
+        }
+        if (string.IsNullOrWhiteSpace(Revision))
+        {
+            problems.Add("Revision must not be empty (use 'main' for the default branch).");
+        }
+        if (MaskRatio is { } ratio && !(ratio > 0 && ratio < 1))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaskRatio must be strictly between 0 and 1 (was {ratio})."));
+        }
+        if (Pool is not ("cls" or "mean"))
+        {
+            problems.Add($"Pool must be cls or mean (was '{Pool}').");
+        }
+        if (EmbeddingDType is not ("float32" or "float16"))
+        {
+            problems.Add($"EmbeddingDType must be float32 or float16 (was '{EmbeddingDType}').");
+        }
+        if (Precision is not (null or "fp32" or "fp16"))
+        {
+            problems.Add($"Precision must be fp32 or fp16 (was '{Precision}').");
+        }
+        if (BatchSize is < 1 or > 4096)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"BatchSize must be between 1 and 4096 (was {BatchSize})."));
         }
         if (MaxShardAttempts is < 1 or > 63)
         {

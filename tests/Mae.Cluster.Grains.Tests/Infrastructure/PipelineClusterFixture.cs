@@ -23,6 +23,8 @@ public class PipelineClusterFixture : IAsyncLifetime
 
     private readonly TempDirectory _root = new();
 
+    private readonly ModelResolver _models = new();
+
     internal SharedGrainStorage Storage { get; } = new();
 
     internal ExecutionCounts Executions { get; } = new();
@@ -45,10 +47,10 @@ public class PipelineClusterFixture : IAsyncLifetime
         {
             var services = silo.Services;
             services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
-            services.AddSingleton<IJobInputCatalog>(new StoredInputCatalog(inference, TimeProvider.System));
+            services.AddSingleton<IJobInputCatalog>(new StoredInputCatalog(inference, _models, TimeProvider.System));
             services.AddSingleton<IJobOutputCommitter>(new StoredJobOutput(TimeProvider.System));
             services.AddSingleton<IShardExecutorFactory>(sp => new CountingExecutorFactory(
-                new PipelineShardExecutorFactory(Options.Create(inference), sp.GetRequiredService<ILoggerFactory>()), Executions));
+                new PipelineShardExecutorFactory(Options.Create(inference), _models, sp.GetRequiredService<ILoggerFactory>()), Executions));
             services.AddMaeCoordinator();
             services.Configure<CoordinatorOptions>(o =>
             {
@@ -71,6 +73,7 @@ public class PipelineClusterFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();
+        _models.Dispose();
         _root.Dispose();
         GC.SuppressFinalize(this);
     }

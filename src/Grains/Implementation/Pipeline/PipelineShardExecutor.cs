@@ -3,6 +3,7 @@ using Mae.Cluster.Inference.Engine;
 using Mae.Cluster.Inference.Onnx;
 using Mae.Cluster.Pipeline;
 using Mae.Cluster.Storage.Blobs;
+using Mae.Cluster.Storage.Formats;
 using Microsoft.Extensions.Logging;
 
 namespace Mae.Cluster.Grains.Pipeline;
@@ -10,13 +11,16 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// <summary>
 /// The real executor of one device: a <see cref="MaeEngine"/> (which runs batches on its own inference thread)
 /// behind <see cref="ShardProcessor"/>, which writes the shard's outputs and commit record. A shard already
-/// committed is not recomputed. The engine is rebuilt only when a job needs another model or seed.
+/// committed is not recomputed. The engine is rebuilt only when a job needs another model, seed, mask ratio or precision.
+/// Precision and checkpoint come from the job.json written when the job was enumerated, so every silo computes a
+/// job's shards alike whatever its own defaults.
 /// </summary>
-public sealed class PipelineShardExecutor(string device, InferenceOptions options, StorageOptions? storage, ILogger logger) : IShardExecutor, IDisposable
+public sealed class PipelineShardExecutor(string device, InferenceOptions options, ModelResolver models, StorageOptions? storage, ILogger logger)
+    : IShardExecutor, IDisposable
 {
     private MaeEngine? _engine;
-    private (string Model, long Seed) _engineFor;
-    private (string JobId, string Fingerprint)? _fingerprint;
+    private EngineKey? _engineFor;
+    private (string JobId, JobManifest Manifest)? _manifest;
 
     public async Task<ShardResult> ExecuteAsync(ShardWork work, CancellationToken cancellationToken)
     {
@@ -24,7 +28,8 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         var spec = work.Spec;
         var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
         var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
-        var fingerprint = await FingerprintAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
+        var manifest = await ManifestAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
+        var fingerprint = manifest.JobFingerprint;
         var committed = await output.TryReadSmallAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
         // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
         if (committed is not null && ShardCommitRecord.Parse(committed) is { } record && record.JobFingerprint == fingerprint)
@@ -32,7 +37,8 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             return new ShardResult(record.Images, record.Failures, 0);
         }
         var shard = await ShardListingPages.ReadAsync(output, work.Shard, cancellationToken).ConfigureAwait(false);
-        var processor = new ShardProcessor(Engine(spec), input, output, ShardOptions(spec), fingerprint, logger);
+        var engine = await EngineAsync(spec, manifest, cancellationToken).ConfigureAwait(false);
+        var processor = new ShardProcessor(engine, input, output, ShardOptions(spec), fingerprint, logger);
         var outcome = await processor.ProcessAsync(shard, cancellationToken).ConfigureAwait(false);
         return new ShardResult(outcome.Images, outcome.Failures, outcome.InputBytes);
     }
@@ -41,40 +47,76 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     public static ShardJobOptions ShardOptions(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new ShardJobOptions { Input = spec.Input, Output = spec.Output, ShardSize = spec.ShardSize };
+        return new ShardJobOptions
+        {
+            Input = spec.Input,
+            Output = spec.Output,
+            ShardSize = spec.ShardSize,
+            Pool = spec.Pool == "mean" ? EmbeddingPool.Mean : EmbeddingPool.Cls,
+            SaveMask = spec.SaveMask,
+            EmbeddingType = spec.EmbeddingDType == "float16" ? NpyElementType.Fp16 : NpyElementType.Fp32,
+        };
     }
 
-    /// <summary>The job's fingerprint from the job.json it claimed, so commit records match the one-machine runner's.</summary>
-    private async Task<string> FingerprintAsync(string jobId, IObjectStore output, CancellationToken cancellationToken)
+    /// <summary>The precision a job runs at: its own, else this silo's; the enumerating silo writes it into job.json.</summary>
+    public static Precision PrecisionOf(JobSpec spec, InferenceOptions options)
     {
-        if (_fingerprint is { } known && known.JobId == jobId)
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        return spec.Precision switch
         {
-            return known.Fingerprint;
+            "fp16" => Precision.Fp16,
+            "fp32" => Precision.Fp32,
+            _ => options.Precision,
+        };
+    }
+
+    /// <summary>The job.json the job claimed, holding its fingerprint, checkpoint hash and precision.</summary>
+    private async Task<JobManifest> ManifestAsync(string jobId, IObjectStore output, CancellationToken cancellationToken)
+    {
+        if (_manifest is { } known && known.JobId == jobId)
+        {
+            return known.Manifest;
         }
         var manifest = await JobOutputClaim.ReadAsync(output, cancellationToken).ConfigureAwait(false)
                        ?? throw new InvalidDataException($"{OutputLayout.JobManifest} is missing from {output.Location}; was job {jobId} enumerated?");
-        _fingerprint = (jobId, manifest.JobFingerprint);
-        return manifest.JobFingerprint;
+        _manifest = (jobId, manifest);
+        return manifest;
     }
 
-    private MaeEngine Engine(JobSpec spec)
+    private async Task<MaeEngine> EngineAsync(JobSpec spec, JobManifest manifest, CancellationToken cancellationToken)
     {
-        if (_engine is null || _engineFor != (spec.Model, spec.Seed))
+        var precision = manifest.Precision == "fp16" ? Precision.Fp16 : Precision.Fp32;
+        var key = new EngineKey(spec.Model, spec.Revision, spec.Seed, spec.MaskRatio, precision, spec.BatchSize ?? options.BatchSize);
+        if (_engine is null || _engineFor != key)
         {
             _engine?.Dispose();
-            _engine = MaeEngine.Create(new MaeEngineOptions
+            _engine = null;
+            var directory = await models.ResolveAsync(spec.Model, spec.Revision, cancellationToken).ConfigureAwait(false);
+            var engine = MaeEngine.Create(new MaeEngineOptions
             {
-                ModelDirectory = spec.Model,
+                ModelDirectory = directory,
                 GraphCacheDirectory = options.GraphCacheDirectory,
                 Device = ExecutionDevice.Parse(device),
-                Precision = options.Precision,
-                BatchSize = options.BatchSize,
+                Precision = precision,
+                BatchSize = key.BatchSize,
                 Seed = spec.Seed,
+                MaskRatio = spec.MaskRatio,
             }, logger);
-            _engineFor = (spec.Model, spec.Seed);
+            _engine = engine;
+            _engineFor = key;
+        }
+        // A folder model can differ between machines: computing with other weights would mix two models in one output.
+        if (!string.Equals(_engine.CheckpointHash, manifest.ModelSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"The checkpoint '{spec.Model}' on this silo (sha256 {_engine.CheckpointHash[..12]}…) differs from the one the job was started with " +
+                $"(sha256 {manifest.ModelSha256[..Math.Min(12, manifest.ModelSha256.Length)]}…); refusing to mix two models in one output.");
         }
         return _engine;
     }
 
     public void Dispose() => _engine?.Dispose();
+
+    private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
 }

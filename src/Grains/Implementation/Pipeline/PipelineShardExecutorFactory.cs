@@ -5,8 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Mae.Cluster.Grains.Pipeline;
 
-public sealed class PipelineShardExecutorFactory(IOptions<InferenceOptions> options, ILoggerFactory loggers, StorageOptions? storage = null) : IShardExecutorFactory
+/// <summary>One <see cref="PipelineShardExecutor"/> per device, sharing this silo's model cache.</summary>
+public sealed class PipelineShardExecutorFactory(IOptions<InferenceOptions> options, ModelResolver models, ILoggerFactory loggers, StorageOptions? storage = null)
+    : IShardExecutorFactory
 {
     public IShardExecutor Create(string device) =>
-        new PipelineShardExecutor(device, options.Value, storage, loggers.CreateLogger<PipelineShardExecutor>());
+        new PipelineShardExecutor(device, options.Value, models, storage, loggers.CreateLogger<PipelineShardExecutor>());
 }

@@ -10,7 +10,7 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// output that holds a different job's results, exactly as the one-machine runner does) and stores the listing as
 /// pages in the output.
 /// </summary>
-public sealed class StoredInputCatalog(InferenceOptions inference, TimeProvider time, StorageOptions? storage = null) : IJobInputCatalog
+public sealed class StoredInputCatalog(InferenceOptions inference, ModelResolver models, TimeProvider time, StorageOptions? storage = null) : IJobInputCatalog
 {
     public async Task<int> EnumerateAsync(string jobId, JobSpec spec, CancellationToken cancellationToken)
     {
@@ -24,11 +24,12 @@ public sealed class StoredInputCatalog(InferenceOptions inference, TimeProvider 
         }
         await output.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
         // Loading validates the checkpoint too, so a bad model fails the job here rather than on every shard.
-        var checkpoint = MaeCheckpoint.Load(spec.Model, cancellationToken);
+        var directory = await models.ResolveAsync(spec.Model, spec.Revision, cancellationToken).ConfigureAwait(false);
+        var checkpoint = MaeCheckpoint.Load(directory, cancellationToken);
         var options = PipelineShardExecutor.ShardOptions(spec);
         var identity = new JobIdentity(input.Location.ToString(), output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
-            checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, options, inference.Precision);
-        var manifest = JobOutputClaim.Describe(identity, "cluster", inference.BatchSize, shards.Count, time.GetUtcNow());
+            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, options, PipelineShardExecutor.PrecisionOf(spec, inference));
+        var manifest = JobOutputClaim.Describe(identity, "cluster", spec.BatchSize ?? inference.BatchSize, shards.Count, time.GetUtcNow());
         await JobOutputClaim.ClaimAsync(output, manifest, cancellationToken).ConfigureAwait(false);
         await ShardListingPages.WriteAsync(output, shards, cancellationToken).ConfigureAwait(false);
         return shards.Count;

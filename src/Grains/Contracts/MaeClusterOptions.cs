@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mae.Cluster.Grains;
+
+/// <summary>
+/// How a silo or a client finds the cluster and where grains persist (section <c>Mae:Cluster</c>). Silos and the
+/// <c>mae</c> client read the same section, so one appsettings file or one set of environment variables serves both.
+/// </summary>
+public sealed class MaeClusterOptions
+{
+    public const string Section = "Mae:Cluster";
+
+    public const string Development = "Development";
+    public const string AzureStorage = "AzureStorage";
+
+    [Required]
+    public string ClusterId { get; set; } = "mae-dev";
+
+    [Required]
+    public string ServiceId { get; set; } = "mae";
+
+    /// <summary><c>Development</c> (localhost clustering, memory grain storage) or <c>AzureStorage</c> (Table clustering, Blob grain storage).</summary>
+    [RegularExpression("^(Development|AzureStorage)$", ErrorMessage = "Mae:Cluster:Clustering must be Development or AzureStorage.")]
+    public string Clustering { get; set; } = Development;
+
+    /// <summary>Azure Storage connection string (Table + Blob; Azurite works); required for AzureStorage clustering. Never logged.</summary>
+    public string? ConnectionString { get; set; }
+
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The address this silo advertises to the others (a pod IP in Kubernetes). Default: loopback, so nothing listens
+    /// beyond this machine unless configured to.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Listen on every interface instead of the advertised address only (needed behind NAT or in containers).</summary>
+    public bool ListenOnAnyAddress { get; set; }
+
+    /// <summary>The problems that make these options unusable; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var problems = results.Select(r => r.ErrorMessage ?? "invalid Mae:Cluster option").ToList();
+        if (Clustering == AzureStorage && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            problems.Add("Mae:Cluster:ConnectionString is required when Mae:Cluster:Clustering is AzureStorage.");
+        }
+        if (AdvertisedAddress is { } address && !System.Net.IPAddress.TryParse(address, out _))
+        {
+            problems.Add($"Mae:Cluster:AdvertisedAddress must be an IP address (was '{address}').");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Mae.Cluster.Grains.Jobs;
+using Mae.Cluster.Grains.Pipeline;
+using Mae.Cluster.Grains.Workers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Mae.Cluster.Grains.Hosting;
+
+/// <summary>
+/// Makes a generic host a Mae silo from its configuration (sections <c>Mae:Cluster</c>, <c>Mae:Coordinator</c>,
+/// <c>Mae:Worker</c>, <c>Mae:Inference</c>): the standalone silo and the CLI's embedded silo are built the same way.
+/// </summary>
+public static class MaeSiloHosting
+{
+    /// <exception cref="OptionsValidationException">The <c>Mae:Cluster</c> section is unusable.</exception>
+    public static IHostApplicationBuilder AddMaeSilo(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var cluster = builder.Configuration.GetSection(MaeClusterOptions.Section).Get<MaeClusterOptions>() ?? new MaeClusterOptions();
+        var problems = cluster.Problems();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(MaeClusterOptions.Section, typeof(MaeClusterOptions), problems);
+        }
+        var workers = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+
+        builder.Services.AddOptions<MaeClusterOptions>().BindConfiguration(MaeClusterOptions.Section);
+        builder.Services.AddOptions<CoordinatorOptions>().BindConfiguration(CoordinatorOptions.Section);
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.UseOrleans(silo => silo.UseMaeClustering(cluster));
+        builder.Services.AddMaeCoordinator();
+        builder.Services.AddMaePipeline();
+        // After UseOrleans: workers stop first on shutdown and release their leases while the silo still answers.
+        builder.Services.AddShardWorkers(workers.Devices);
+        return builder;
+    }
+
+    /// <summary>Clustering, grain storage and endpoints as <paramref name="cluster"/> says.</summary>
+    public static ISiloBuilder UseMaeClustering(this ISiloBuilder silo, MaeClusterOptions cluster)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(cluster);
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        if (cluster.Clustering == MaeClusterOptions.AzureStorage)
+        {
+            var connection = cluster.ConnectionString!;
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            silo.AddAzureBlobGrainStorage(GrainStorageNames.Jobs, o => o.BlobServiceClient = new BlobServiceClient(connection));
+            var advertised = cluster.AdvertisedAddress is { } address ? IPAddress.Parse(address) : IPAddress.Loopback;
+            silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, cluster.ListenOnAnyAddress);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.AddMemoryGrainStorage(GrainStorageNames.Jobs);
+        }
+        return silo;
+    }
+
+    /// <summary>The real pipeline: input listing, output claims and per-device executors sharing one model cache.</summary>
+    public static IServiceCollection AddMaePipeline(this IServiceCollection services)
+    {
+        services.AddSingleton<ModelResolver>(_ => new ModelResolver());
+        services.AddSingleton<IJobInputCatalog>(sp => new StoredInputCatalog(
+            sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<ModelResolver>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IJobOutputCommitter>(sp => new StoredJobOutput(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IShardExecutorFactory, PipelineShardExecutorFactory>();
+        return services;
+    }
+}
