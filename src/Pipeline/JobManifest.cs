@@ -32,6 +32,9 @@ public sealed record JobManifest
     [JsonPropertyName("shards")] public int Shards { get; init; }
     [JsonPropertyName("images")] public long? Images { get; init; }
     [JsonPropertyName("failures")] public long? Failures { get; init; }
+
+    /// <summary>Shards given up on (cluster jobs only); their images are missing, so such an output gets no _SUCCESS.</summary>
+    [JsonPropertyName("failed_shards")] public int? FailedShards { get; init; }
     [JsonPropertyName("started_at")] public DateTimeOffset StartedAt { get; init; }
     [JsonPropertyName("finished_at")] public DateTimeOffset? FinishedAt { get; init; }
     [JsonPropertyName("elapsed_seconds")] public double? ElapsedSeconds { get; init; }

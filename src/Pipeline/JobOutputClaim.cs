@@ -88,26 +88,35 @@ public static class JobOutputClaim
         await output.WriteAsync(OutputLayout.JobManifest, manifest.ToJson(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The job.json state of a job that finished with shards given up on.</summary>
+    public const string CompletedWithFailedShards = "completed_with_failed_shards";
+
     /// <summary>
     /// Records a finished job: job.json as <c>completed</c> with its counts and timings, then _SUCCESS (last, so
-    /// its presence means the output is whole). Returns the completed manifest.
+    /// its presence means the output is whole). With <paramref name="failedShards"/> the output is not whole: job.json
+    /// says <see cref="CompletedWithFailedShards"/> and there is no _SUCCESS. Returns the final manifest.
     /// </summary>
     public static async Task<JobManifest> MarkCompletedAsync(IObjectStore output, JobManifest running, long images, long failures, DateTimeOffset finishedAt,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int failedShards = 0)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(running);
         var elapsed = (finishedAt - running.StartedAt).TotalSeconds;
         var completed = running with
         {
-            State = "completed",
+            State = failedShards > 0 ? CompletedWithFailedShards : "completed",
             Images = images,
             Failures = failures,
+            FailedShards = failedShards > 0 ? failedShards : null,
             FinishedAt = finishedAt,
             ElapsedSeconds = Math.Round(elapsed, 3),
             ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
         };
         await output.WriteAsync(OutputLayout.JobManifest, completed.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (failedShards > 0)
+        {
+            return completed;
+        }
         await output.WriteAsync(OutputLayout.SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         return completed;
     }

@@ -45,7 +45,10 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         // Exactly the default three attempts, no more.
         Assert.Equal(3, fixture.Work.AttemptsOf(jobId, 7));
         Assert.DoesNotContain(7, fixture.Work.MarkedShards(jobId));
-        Assert.False(fixture.Outputs.Completed(jobId), "an output missing failed shards must not be marked completed");
+        Assert.False(fixture.Outputs.Completed(jobId), "an output missing failed shards must not be marked whole");
+        Assert.Equal(2, fixture.Outputs.RecordedFailedShards(jobId));
+        Assert.StartsWith("Completed without 2 failed shard(s)", status.Reason, StringComparison.Ordinal);
+        Assert.Contains("First: shard 7 after 3 attempts", status.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

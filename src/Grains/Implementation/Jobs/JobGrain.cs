@@ -197,13 +197,17 @@ internal sealed partial class JobGrain(
 
     private async Task FinishAsync(JobState final, string? reason, bool abandonInFlight)
     {
-        if (final == JobState.Completed && _totals.Failed == 0)
+        if (final == JobState.Completed)
         {
             // Before the state says completed, so whoever sees "completed" finds _SUCCESS. An output missing failed
-            // shards is not whole: it gets no _SUCCESS, and job.json stays "running".
+            // shards is not whole: job.json says so and there is no _SUCCESS.
             try
             {
-                await outputCommitter.MarkCompletedAsync(JobId, S.Spec!, _totals.Images, _totals.FailedImages, CancellationToken.None);
+                await outputCommitter.MarkCompletedAsync(JobId, S.Spec!, _totals.Images, _totals.FailedImages, _totals.Failed, CancellationToken.None);
+                if (_totals.Failed > 0)
+                {
+                    reason = await FailedShardsReasonAsync();
+                }
             }
 #pragma warning disable CA1031 // Any failure to record completion fails the job with its reason; nothing above could handle it.
             catch (Exception e)
@@ -230,6 +234,15 @@ internal sealed partial class JobGrain(
                 .Select(p => GrainFactory.GetGrain<IShardPartitionGrain>(PartitionKeys.Of(JobId, p)).CancelAsync(Plan(p), abandonInFlight));
             await Task.WhenAll(cancels);
         }
+    }
+
+    private async Task<string> FailedShardsReasonAsync()
+    {
+        var failures = await GetFailedShardsAsync(1);
+        var first = failures.Count > 0 ? failures[0] : null;
+        var example = first is null ? "" : string.Create(CultureInfo.InvariantCulture, $" First: shard {first.Shard} after {first.Attempts} attempts: {first.Reason}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Completed without {_totals.Failed} failed shard(s); their images are missing and the output has no _SUCCESS.{example}");
     }
 
     private string? OverBudget()

@@ -7,12 +7,12 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// <summary>Marks a real output (local folder or blob prefix) completed, the way the one-machine runner does.</summary>
 public sealed class StoredJobOutput(TimeProvider time, StorageOptions? storage = null) : IJobOutputCommitter
 {
-    public async Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, CancellationToken cancellationToken)
+    public async Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, int failedShards, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var output = ObjectStoreFactory.Create(spec.Output, storage);
         var running = await JobOutputClaim.ReadAsync(output, cancellationToken).ConfigureAwait(false)
                       ?? throw new InvalidDataException($"{OutputLayout.JobManifest} is missing from {output.Location}: job {jobId} never claimed it, or it was deleted.");
-        await JobOutputClaim.MarkCompletedAsync(output, running, images, failedImages, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await JobOutputClaim.MarkCompletedAsync(output, running, images, failedImages, time.GetUtcNow(), cancellationToken, failedShards).ConfigureAwait(false);
     }
 }
