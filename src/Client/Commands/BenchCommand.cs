@@ -72,7 +72,7 @@ internal static class BenchCommand
 
         return new Command("bench", "Benchmarks that print figures (see docs/benchmarks.md).")
         {
-            modelCommand, BenchPipelineCommand.Create(), BenchPipelineDecodeCommand.Create(),
+            modelCommand, BenchPipelineCommand.Create(), BenchPipelineDecodeCommand.Create(), BenchCoordinatorCommand.Create(), BenchClusterCommand.Create(),
         };
     }
 

@@ -11,7 +11,17 @@ internal sealed class HeldLease(ShardLease lease, JobSpec spec) : IDisposable
 
     public CancellationToken Abandoned => _abandon.Token;
 
-    public void Abandon() => _abandon.Cancel();
+    public void Abandon()
+    {
+        try
+        {
+            _abandon.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A renewal answered after the shard finished and its lease was let go: there is nothing left to abandon.
+        }
+    }
 
     public void Dispose() => _abandon.Dispose();
 }

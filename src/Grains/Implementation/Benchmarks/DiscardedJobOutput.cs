@@ -1,0 +1,9 @@
+using Mae.Cluster.Grains.Jobs;
+
+namespace Mae.Cluster.Grains.Benchmarks;
+
+/// <summary>For coordinator benchmarks: a synthetic job has no output to mark completed.</summary>
+public sealed class DiscardedJobOutput : IJobOutputCommitter
+{
+    public Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, CancellationToken cancellationToken) => Task.CompletedTask;
+}
