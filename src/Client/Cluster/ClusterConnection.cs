@@ -16,7 +16,7 @@ namespace Mae.Cluster.Client.Cluster;
 internal sealed class ClusterConnection : IAsyncDisposable
 {
     /// <summary>How long to try reaching a gateway before saying the cluster cannot be reached.</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
     private readonly IHost _host;
 
@@ -66,6 +66,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         QuietLogging.Configure(builder.Logging);
+        // Each refused connection attempt logs a stack trace; the one-line error below says what matters.
+        builder.Logging.AddFilter("Orleans.Runtime.Messaging.ConnectionManager", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.UseOrleansClient(client =>
         {
             if (options.Clustering == MaeClusterOptions.AzureStorage)
