@@ -1,73 +1,83 @@
+using System.Diagnostics;
 using System.Globalization;
-using Mae.Cluster.Pipeline;
+using Mae.Cluster.Grains;
 using Spectre.Console;
 
 namespace Mae.Cluster.Client;
 
 /// <summary>
-/// Shows a job's progress on stderr: a live bar (shards, images, images/s, ETA, failures) in a terminal,
-/// and a plain line every few seconds otherwise (CI logs).
+/// Shows a job's progress on stderr as its statuses arrive: a live bar (shards n/N, images, images/s, ETA, failures)
+/// in a terminal, and a plain line every few seconds otherwise (CI logs). The same display serves <c>mae run</c>,
+/// <c>mae submit --wait</c> and <c>mae status --watch</c>.
 /// </summary>
 internal static class JobProgressDisplay
 {
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    public static async Task<T> RunAsync<T>(Func<IProgress<JobProgress>, Task<T>> work)
+    /// <summary>Shows every status until the sequence ends; returns the last one (null if there was none).</summary>
+    public static async Task<JobStatus?> FollowAsync(IAsyncEnumerable<JobStatus> statuses)
     {
+        ArgumentNullException.ThrowIfNull(statuses);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (!console.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
         {
-            return await work(new PlainProgress()).ConfigureAwait(false);
+            return await FollowPlainAsync(statuses).ConfigureAwait(false);
         }
-        T result = default!;
+        JobStatus? last = null;
         await console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask("shards", maxValue: 1);
-                var gate = new Lock();
-                result = await work(new CallbackProgress(p =>
+                var task = context.AddTask("starting", maxValue: 1);
+                await foreach (var status in statuses.ConfigureAwait(false))
                 {
-                    lock (gate)
+                    last = status;
+                    task.MaxValue = Math.Max(1, status.Shards);
+                    task.Value = status.ShardsDone + status.ShardsFailed;
+                    task.Description = Markup.Escape(Describe(status));
+                    if (status.State.IsTerminal())
                     {
-                        task.MaxValue = Math.Max(1, p.ShardsTotal);
-                        task.Value = p.ShardsDone;
-                        task.Description = Describe(p);
+                        task.StopTask();
                     }
-                })).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-        return result;
-    }
-
-    private static string Describe(JobProgress p)
-    {
-        var rate = p.Elapsed.TotalSeconds > 0 ? p.Images / p.Elapsed.TotalSeconds : 0;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{p.ShardsDone}/{p.ShardsTotal} shards ({p.ShardsSkipped} already done), {p.Images:N0} images, {rate:F1} images/s, {p.Failures:N0} failed");
-    }
-
-    private sealed class CallbackProgress(Action<JobProgress> report) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value) => report(value);
-    }
-
-    private sealed class PlainProgress : IProgress<JobProgress>
-    {
-        private readonly Lock _gate = new();
-        private TimeSpan _last = -PlainInterval;
-
-        public void Report(JobProgress value)
-        {
-            lock (_gate)
-            {
-                if (value.ShardsDone < value.ShardsTotal && value.Elapsed - _last < PlainInterval)
-                {
-                    return;
                 }
-                _last = value.Elapsed;
-                Console.Error.WriteLine(Describe(value));
-            }
-        }
+            }).ConfigureAwait(false);
+        return last;
     }
+
+    /// <summary>One line: state, shards n/N, images, rate, time to go and failures.</summary>
+    public static string Describe(JobStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var state = status.State.ToString().ToLowerInvariant();
+        var shards = status.Shards == 0 && status.State == JobState.Pending
+            ? "listing input"
+            : string.Create(CultureInfo.InvariantCulture, $"{status.ShardsDone + status.ShardsFailed}/{status.Shards} shards");
+        var rate = status.ImagesPerSecond is { } r ? string.Create(CultureInfo.InvariantCulture, $", {r:F1} images/s") : "";
+        var eta = status.EstimatedTimeLeft is { } left && !status.State.IsTerminal() ? $", ETA {Duration(left)}" : "";
+        var failedShards = status.ShardsFailed > 0 ? string.Create(CultureInfo.InvariantCulture, $", {status.ShardsFailed} shards failed") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{status.JobId} {state}: {shards}, {status.ImagesDone:N0} images{rate}{eta}, {status.ImagesFailed:N0} failed{failedShards}");
+    }
+
+    private static async Task<JobStatus?> FollowPlainAsync(IAsyncEnumerable<JobStatus> statuses)
+    {
+        JobStatus? last = null;
+        var sinceLine = Stopwatch.StartNew();
+        await foreach (var status in statuses.ConfigureAwait(false))
+        {
+            // A line per state change and at the end, else at most one per interval: readable in a CI log.
+            if (last is null || status.State != last.State || status.State.IsTerminal() || sinceLine.Elapsed >= PlainInterval)
+            {
+                await Console.Error.WriteLineAsync(Describe(status)).ConfigureAwait(false);
+                sinceLine.Restart();
+            }
+            last = status;
+        }
+        return last;
+    }
+
+    private static string Duration(TimeSpan span) => span.TotalHours >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}h{span.Minutes:D2}m")
+        : string.Create(CultureInfo.InvariantCulture, $"{span.Minutes}m{span.Seconds:D2}s");
 }

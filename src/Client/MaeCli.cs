@@ -13,9 +13,22 @@ public static class MaeCli
     /// <summary>Exit code for a refused request (bad option, model or input), as opposed to a failed run (1).</summary>
     public const int RefusedExitCode = 2;
 
+    /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report it.</summary>
+    public const int InterruptedExitCode = 130;
+
+    /// <summary>
+    /// How long a command may take to wind down after Ctrl-C (cancel its job, stop the embedded silo) before the
+    /// process exits regardless. System.CommandLine's default of 2 s would cut a clean shutdown short.
+    /// </summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(60);
+
     public static RootCommand Build() => new("mae — ViT-MAE embeddings and reconstruction losses for image datasets.")
     {
         RunCommand.Create(),
+        SubmitCommand.Create(),
+        StatusCommand.Create(),
+        CancelCommand.Create(),
+        ListCommand.Create(),
         EmbedCommand.Create(),
         ModelCommand.Create(),
         BenchCommand.Create(),
@@ -36,12 +49,18 @@ public static class MaeCli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = ShutdownTimeout }).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             await Console.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return 130;
+            return InterruptedExitCode;
+        }
+        catch (Cluster.ClusterUnreachableException e)
+        {
+            // A failure, not a refusal: the same command may work once the cluster is up.
+            await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (Exception e) when (IsRefusal(e))
         {

@@ -37,6 +37,9 @@ public static class InputShardLister
         || path.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether <paramref name="path"/> would be part of a job: a tar shard or a loose image.</summary>
+    public static bool IsJobInput(string path) => IsTar(path) || IsImage(path);
+
     private static bool IsImage(string path)
     {
         var dot = path.LastIndexOf('.');

@@ -1,58 +1,89 @@
 using System.CommandLine;
 using System.Globalization;
-using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Client.Cluster;
+using Mae.Cluster.Grains;
+using Mae.Cluster.Inference.Checkpoints;
+using Mae.Cluster.Inference.Onnx;
 using Mae.Cluster.Pipeline;
-using Mae.Cluster.Storage.Formats;
 
 namespace Mae.Cluster.Client.Commands;
 
 /// <summary>
-/// <c>mae run INPUT --output OUT</c>: a whole job on this machine — shards from a local folder or blob prefix,
-/// clip-retrieval-compatible results back, resumable (a rerun skips committed shards).
+/// <c>mae run INPUT --output OUT</c>: a whole job on this machine, run by an embedded one-silo cluster (the same grains,
+/// workers and pipeline as a real cluster) — shards from a local folder or blob prefix, clip-retrieval-compatible
+/// results back, resumable (a rerun skips committed shards). Ctrl-C cancels the job and leaves the output resumable.
 /// </summary>
 internal static class RunCommand
 {
+    private const int DefaultBatchSize = 32;
+
+    /// <summary>How long cancelling the job may take before the silo is stopped anyway.</summary>
+    private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
-        var inputArgument = new Argument<string>("input") { Description = "Folder or blob URI (https://…, az://container/prefix) with *.tar shards or loose images." };
-        var output = new Option<string>("--output", "-o") { Description = "Folder or blob URI for img_emb/, metadata/, failures/, job.json and _SUCCESS.", Required = true };
-        var engineOptions = new EngineOptionSet(defaultBatchSize: 32);
-        var shardSize = new Option<int>("--shard-size") { Description = "Loose images per shard.", DefaultValueFactory = _ => 1000 };
-        shardSize.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000)
-            {
-                r.AddError("--shard-size must be between 1 and 1,000,000.");
-            }
-        });
-        var pool = new Option<EmbeddingPool>("--pool") { Description = "Embedding written to img_emb: cls (default) or mean of the patch tokens.", DefaultValueFactory = _ => EmbeddingPool.Cls };
-        var saveMask = new Option<bool>("--save-mask") { Description = "Also write each image's mask (one 0/1 per patch) into the metadata." };
-        var embeddingType = new Option<string>("--emb-dtype") { Description = "float32 (default) or float16 embeddings in img_emb.", DefaultValueFactory = _ => "float32" };
-        embeddingType.AcceptOnlyFromAmong("float32", "float16");
-
+        var job = new JobOptionSet(
+            batchSizeDescription: $"Images per model call (default {DefaultBatchSize}).",
+            precisionDescription: "fp32 (default) or fp16 (weights and matrix products in fp16; layernorm, softmax and loss in fp32).");
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var decodeThreads = CommonOptions.DecodeThreads();
+        var decodeMode = CommonOptions.DecodeMode();
         var command = new Command("run", "Run a whole job on this machine: embed every image of INPUT into OUTPUT (resumable).")
         {
-            inputArgument, output, shardSize, pool, saveMask, embeddingType,
+            device, threads, decodeThreads, decodeMode,
         };
-        engineOptions.AddTo(command);
+        job.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var jobOptions = new ShardJobOptions
+            var model = parse.GetValue(job.Model)!;
+            var spec = job.ToSpec(parse, Directory.Exists(model) ? Path.GetFullPath(model) : model);
+            spec = spec with { Precision = spec.Precision ?? "fp32", BatchSize = spec.BatchSize ?? DefaultBatchSize };
+            var precision = spec.Precision == "fp16" ? Precision.Fp16 : Precision.Fp32;
+
+            // Everything that can be refused is refused before the model is fetched and the silo starts.
+            JobPreflight.CheckSpec(spec);
+            OnnxSessionFactory.EnsureSupported(parse.GetValue(device)!);
+            var locations = await JobPreflight.CheckLocationsAsync(spec, storage: null, cancellationToken).ConfigureAwait(false);
+            // Resolved here, with download progress; the silo then finds it in the same cache (or the same folder).
+            var resolved = await ModelResolution.ResolveAsync(model, spec.Revision, cancellationToken).ConfigureAwait(false);
+            var checkpoint = MaeCheckpoint.Load(resolved.Directory, cancellationToken);
+            JobPreflight.RefuseOtherJob(locations, spec, checkpoint, precision);
+
+            var settings = new EmbeddedSiloSettings(parse.GetValue(device)!, spec.BatchSize.Value, precision, resolved.GraphCacheDirectory,
+                parse.GetValue(threads), parse.GetValue(decodeThreads), parse.GetValue(decodeMode));
+            var cluster = await EmbeddedCluster.StartAsync(settings, cancellationToken).ConfigureAwait(false);
+            await using (cluster.ConfigureAwait(false))
             {
-                Input = parse.GetValue(inputArgument)!,
-                Output = parse.GetValue(output)!,
-                ShardSize = parse.GetValue(shardSize),
-                Pool = parse.GetValue(pool),
-                SaveMask = parse.GetValue(saveMask),
-                EmbeddingType = parse.GetValue(embeddingType) == "float16" ? NpyElementType.Fp16 : NpyElementType.Fp32,
-            };
-            using var engine = MaeEngine.Create(await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false));
-            var runner = new ShardJobRunner(engine, jobOptions, parse.GetValue(engineOptions.Model)!);
-            var manifest = await JobProgressDisplay.RunAsync(progress => runner.RunAsync(progress, cancellationToken)).ConfigureAwait(false);
-            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"Completed: {manifest.Shards} shards, {manifest.Images} images embedded, {manifest.Failures} failed, {manifest.ImagesPerSecond} images/s → {manifest.Output}")).ConfigureAwait(false);
-            return 0;
+                var final = await RunJobAsync(cluster.Jobs, spec, cancellationToken).ConfigureAwait(false);
+                if (JobOutcome.ExitCodeOf(final) != JobOutcome.Succeeded)
+                {
+                    return await JobWatch.ReportAsync(final).ConfigureAwait(false);
+                }
+                var manifest = await JobOutputClaim.ReadAsync(locations.Output, cancellationToken).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Completed: {final.Shards} shards, {final.ImagesDone} images embedded, {final.ImagesFailed} failed, " +
+                    $"{manifest?.ImagesPerSecond ?? final.ImagesPerSecond} images/s → {locations.Output.Location}")).ConfigureAwait(false);
+                return 0;
+            }
         });
         return command;
+    }
+
+    /// <summary>Submits the job to the embedded silo and follows it; on Ctrl-C cancels it, abandoning in-flight shards.</summary>
+    private static async Task<JobStatus> RunJobAsync(MaeClusterClient jobs, JobSpec spec, CancellationToken cancellationToken)
+    {
+        var submitted = await jobs.SubmitAsync(spec, $"run-{Guid.NewGuid():N}").ConfigureAwait(false);
+        try
+        {
+            return await JobWatch.FollowAsync(jobs, submitted.JobId, json: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Committed shards stay committed and job.json stays "running": a rerun picks up where this stopped.
+            await Console.Error.WriteLineAsync("Cancelling: in-flight shards are abandoned; committed shards are kept for a rerun.").ConfigureAwait(false);
+            await jobs.CancelAsync(submitted.JobId, abandonInFlight: true).WaitAsync(CancelTimeout, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
     }
 }

@@ -42,14 +42,25 @@ public static class OnnxSessionFactory
         }
     }
 
-    private static void AppendCuda(SessionOptions options, int deviceIndex)
+    /// <summary>
+    /// Refuses a device this build cannot drive at all (CUDA on the CPU-only ONNX Runtime) before any work; whether the
+    /// machine's driver and libraries work shows only when a session starts.
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">The device needs an execution provider this build lacks.</exception>
+    public static void EnsureSupported(ExecutionDevice device)
     {
-        if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.IsCuda && !OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
         {
             throw new DeviceUnavailableException(
                 "This build of Mae.Cluster uses the CPU-only ONNX Runtime, so --device cuda is not available. " +
                 "Build with -p:Gpu=true (Microsoft.ML.OnnxRuntime.Gpu) or use --device cpu.");
         }
+    }
+
+    private static void AppendCuda(SessionOptions options, int deviceIndex)
+    {
+        EnsureSupported(new ExecutionDevice(true, deviceIndex));
         try
         {
             using var cuda = new OrtCUDAProviderOptions();

@@ -30,6 +30,13 @@ internal static class MaeProcess
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        using var running = Start(environment, args);
+        return await running.WaitAsync();
+    }
+
+    /// <summary>Starts <c>mae</c> and returns at once, for tests that act on the process while it runs.</summary>
+    public static Running Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -45,10 +52,49 @@ internal static class MaeProcess
         {
             info.Environment[name] = value;
         }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return new Running(Process.Start(info)!);
+    }
+
+    /// <summary>A running <c>mae</c> whose output is read as it comes, so it never blocks on a full pipe.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stdout;
+        private readonly Task<string> _stderr;
+
+        internal Running(Process process)
+        {
+            _process = process;
+            _stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            _stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>
+        /// Sends SIGINT, as Ctrl-C in a terminal does (Process.Kill sends SIGKILL, which no program can handle),
+        /// through the system's <c>kill</c>.
+        /// </summary>
+        public async Task InterruptAsync()
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        public async Task<Result> WaitAsync()
+        {
+            await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            return new Result(_process.ExitCode, await _stdout, await _stderr);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.Dispose();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Onnx;
 
 namespace Mae.Cluster.Grains.Pipeline;
@@ -16,4 +17,15 @@ public sealed class InferenceOptions
     /// <summary>Where exported ONNX graphs are cached between runs.</summary>
     [Required]
     public string GraphCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "mae-graphs");
+
+    /// <summary>Threads of one model call on the CPU; 0 lets ONNX Runtime use one per core.</summary>
+    [Range(0, 1024)]
+    public int InferenceThreads { get; set; }
+
+    /// <summary>Threads decoding and preprocessing images while the model runs, per device.</summary>
+    [Range(1, 1024)]
+    public int DecodeThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How JPEGs are decoded; the default gives Pillow's exact pixels.</summary>
+    public ImageDecodeMode DecodeMode { get; set; } = ImagePreprocessor.DefaultDecodeMode;
 }

@@ -102,6 +102,9 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
                 BatchSize = key.BatchSize,
                 Seed = spec.Seed,
                 MaskRatio = spec.MaskRatio,
+                InferenceThreads = options.InferenceThreads,
+                DecodeThreads = options.DecodeThreads,
+                DecodeMode = options.DecodeMode,
             }, logger);
             _engine = engine;
             _engineFor = key;

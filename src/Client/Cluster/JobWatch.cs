@@ -1,0 +1,41 @@
+using Mae.Cluster.Grains;
+
+namespace Mae.Cluster.Client.Cluster;
+
+/// <summary>Follows a job to its end for a command: the progress display on stderr, or with <c>--json</c> a status per change on stdout.</summary>
+internal static class JobWatch
+{
+    /// <summary>How often the job's status is asked for; the coordinator answers from memory, so this is cheap.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Returns the job's final status.</summary>
+    public static async Task<JobStatus> FollowAsync(MaeClusterClient jobs, string jobId, bool json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var statuses = jobs.WatchAsync(jobId, PollInterval, cancellationToken);
+        JobStatus? last = null;
+        if (json)
+        {
+            await foreach (var status in statuses.ConfigureAwait(false))
+            {
+                await JobStatusJson.WriteAsync(status).ConfigureAwait(false);
+                last = status;
+            }
+        }
+        else
+        {
+            last = await JobProgressDisplay.FollowAsync(statuses).ConfigureAwait(false);
+        }
+        return last ?? throw new InvalidOperationException($"Watching job {jobId} ended without a status.");
+    }
+
+    /// <summary>The exit code of a finished job, saying on stderr why it did not succeed.</summary>
+    public static async Task<int> ReportAsync(JobStatus final)
+    {
+        if (JobOutcome.FailureOf(final) is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"error: {failure}").ConfigureAwait(false);
+        }
+        return JobOutcome.ExitCodeOf(final);
+    }
+}

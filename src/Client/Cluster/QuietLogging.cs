@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mae.Cluster.Client.Cluster;
+
+/// <summary>
+/// Orleans logs plenty at Information; a command's stdout is for its results and its stderr for progress, so the
+/// embedded silo and the client show warnings and errors only, on stderr.
+/// </summary>
+internal static class QuietLogging
+{
+    public static void Configure(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        // The silo warns at every start that a workstation-GC process is not a server-GC one: true, and by design for a CLI.
+        logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        logging.AddSimpleConsole(o => o.SingleLine = true);
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Mae.Cluster.Client.Cluster;
+
+namespace Mae.Cluster.Client.Commands;
+
+/// <summary>What every command against a running cluster shares: <c>--config</c>, connecting, and unknown job ids as refusals.</summary>
+internal static class ClusterCommands
+{
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "JSON file with a Mae:Cluster section (the shape of the silo's appsettings.json); " +
+                      "environment variables such as Mae__Cluster__Clustering override it.",
+    };
+
+    public static Option<bool> Json(string description) => new("--json") { Description = description };
+
+    /// <summary>Connects as configured and runs <paramref name="action"/>; a job id the cluster does not know is a refusal.</summary>
+    public static async Task<int> WithClusterAsync(ParseResult parse, Option<string?> config, Func<MaeClusterClient, Task<int>> action,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(action);
+        var options = ClusterConnection.ReadOptions(parse.GetValue(config));
+        var connection = await ClusterConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                return await action(connection.Jobs).ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException e)
+            {
+                throw new CliException(e.Message, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows a job to its end and exits by its outcome. Ctrl-C stops watching only: the job goes on in the cluster.
+    /// </summary>
+    public static async Task<int> WatchAsync(MaeClusterClient jobs, string jobId, bool json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var final = await JobWatch.FollowAsync(jobs, jobId, json, cancellationToken).ConfigureAwait(false);
+            return await JobWatch.ReportAsync(final).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"Stopped watching; job {jobId} goes on in the cluster ('mae cancel {jobId}' stops it).").ConfigureAwait(false);
+            throw;
+        }
+    }
+}

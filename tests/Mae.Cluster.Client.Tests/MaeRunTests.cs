@@ -1,0 +1,107 @@
+using Mae.Cluster.Client.Tests.Infrastructure;
+using Mae.Cluster.Inference.Tests;
+using Mae.Cluster.Inference.Tests.Cli;
+
+namespace Mae.Cluster.Client.Tests;
+
+/// <summary><c>mae run</c> as a user runs it: a real process hosting its own silo, real photos, the tiny model.</summary>
+public sealed class MaeRunTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly Dictionary<string, string> _environment;
+
+    public MaeRunTests() => _environment = new() { ["MAE_HOME"] = _temp.Combine("mae-home") };
+
+    [Fact]
+    public async Task RunEmbedsEveryImageExactlyOnceAndARerunSkipsCommittedShards()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        var output = _temp.Combine("output");
+        var shards = (keys.Length + 4) / 5;
+
+        var first = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny", "--shard-size", "5", "--seed", "4");
+
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        Assert.Contains($"Completed: {shards} shards, {keys.Length} images embedded, 0 failed", first.StdErr, StringComparison.Ordinal);
+        Assert.Equal(keys, JobOutputFiles.AllKeys(output));
+        var manifest = JobOutputFiles.Manifest(output);
+        Assert.Equal("completed", manifest.GetProperty("state").GetString());
+        Assert.Equal("tiny", manifest.GetProperty("model").GetString());
+        Assert.Equal(4, manifest.GetProperty("seed").GetInt64());
+        Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
+        Assert.Empty(first.StdOut.Trim());
+        var written = JobOutputFiles.ShardFileTimes(output);
+
+        var rerun = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny", "--shard-size", "5", "--seed", "4");
+
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr);
+        Assert.Contains($"{keys.Length} images embedded", rerun.StdErr, StringComparison.Ordinal);
+        Assert.Equal(written, JobOutputFiles.ShardFileTimes(output));
+        Assert.Equal(keys, JobOutputFiles.AllKeys(output));
+    }
+
+    [Fact]
+    public async Task RunOntoAnOutputHoldingADifferentJobIsRefusedAndLeavesItAlone()
+    {
+        var (input, _) = TestInputs.WriteLoose(_temp);
+        var output = _temp.Combine("output");
+        var first = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny", "--shard-size", "10");
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        var written = JobOutputFiles.ShardFileTimes(output);
+
+        var other = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny", "--shard-size", "10", "--pool", "mean");
+
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("already holds the results of a different job (pool cls there, mean here)", other.StdErr, StringComparison.Ordinal);
+        Assert.Equal(written, JobOutputFiles.ShardFileTimes(output));
+        Assert.Equal("cls", JobOutputFiles.Manifest(output).GetProperty("pool").GetString());
+    }
+
+    [Fact]
+    public async Task RunWithAnUnknownModelIsRefusedBeforeAnyWork()
+    {
+        var (input, _) = TestInputs.WriteLoose(_temp);
+        var output = _temp.Combine("output");
+
+        var run = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "no-such-model");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--model 'no-such-model' is neither an existing checkpoint folder", run.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task CtrlCCancelsTheJobLeavesTheOutputResumableAndARerunCompletes()
+    {
+        // Enough work (shards of two images, one image per model call, one thread) that the job is still running when interrupted.
+        var (input, keys) = TestInputs.WriteLoose(_temp, copies: 10);
+        var output = _temp.Combine("output");
+        string[] args = ["run", input, "--output", output, "--model", "tiny", "--shard-size", "2", "--batch-size", "1", "--threads", "1", "--decode-threads", "1"];
+
+        using (var running = MaeProcess.Start(_environment, args))
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (JobOutputFiles.CommittedShards(output) == 0 && !running.HasExited)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+            Assert.False(running.HasExited, "mae run ended before it could be interrupted");
+            await running.InterruptAsync();
+            var interrupted = await running.WaitAsync();
+
+            Assert.True(interrupted.ExitCode == 130, $"exit {interrupted.ExitCode}: {interrupted.StdErr}");
+            Assert.Contains("Cancelled.", interrupted.StdErr, StringComparison.Ordinal);
+        }
+        Assert.Equal("running", JobOutputFiles.Manifest(output).GetProperty("state").GetString());
+        Assert.False(File.Exists(Path.Combine(output, "_SUCCESS")));
+        Assert.InRange(JobOutputFiles.CommittedShards(output), 1, (keys.Length / 2) - 1);
+
+        var rerun = await MaeProcess.RunAsync(_environment, args);
+
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr);
+        Assert.Equal(keys, JobOutputFiles.AllKeys(output));
+        Assert.Equal("completed", JobOutputFiles.Manifest(output).GetProperty("state").GetString());
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
