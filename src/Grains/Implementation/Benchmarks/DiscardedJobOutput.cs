@@ -5,5 +5,5 @@ namespace Mae.Cluster.Grains.Benchmarks;
 /// <summary>For coordinator benchmarks: a synthetic job has no output to mark completed.</summary>
 public sealed class DiscardedJobOutput : IJobOutputCommitter
 {
-    public Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, int failedShards, CancellationToken cancellationToken) => Task.CompletedTask;
 }
