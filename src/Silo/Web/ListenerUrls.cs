@@ -18,9 +18,13 @@ internal sealed record ListenerUrls(IReadOnlyList<Uri> Urls)
         var urls = new List<Uri>();
         foreach (var entry in (text ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Uri.TryCreate(entry, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp)
+            if (!Uri.TryCreate(entry, UriKind.Absolute, out var url))
             {
-                throw Invalid(key, entry, "it is not an http:// URL (terminate TLS in front of the silo if you need it)");
+                throw Invalid(key, entry, "it is not an http://IP:PORT URL (for every interface use 0.0.0.0, not * or +)");
+            }
+            if (url.Scheme != Uri.UriSchemeHttp)
+            {
+                throw Invalid(key, entry, "only http:// is served (terminate TLS in front of the silo if you need it)");
             }
             if (url.AbsolutePath != "/" || url.Query.Length > 0)
             {
