@@ -1,8 +1,12 @@
 using Mae.Cluster.Grains.Hosting;
-using Microsoft.Extensions.Hosting;
+using Mae.Cluster.Silo.Web;
+using Microsoft.AspNetCore.Builder;
 
-// A thin host: everything a silo is comes from configuration (appsettings.json, then MAE-prefixed or plain
-// environment variables such as Mae__Cluster__Clustering), read by AddMaeSilo.
-var builder = Host.CreateApplicationBuilder(args);
+// A thin host: everything a silo is comes from configuration (appsettings.json, then environment variables such as
+// Mae__Cluster__Clustering), read by AddMaeSilo (Orleans, workers) and AddSiloWeb (health, dashboard).
+var builder = WebApplication.CreateBuilder(args);
 builder.AddMaeSilo();
-await builder.Build().RunAsync().ConfigureAwait(false);
+builder.AddSiloWeb();
+var app = builder.Build();
+app.MapSiloWeb();
+await app.RunAsync().ConfigureAwait(false);

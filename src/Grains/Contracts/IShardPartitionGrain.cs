@@ -37,6 +37,10 @@ public interface IShardPartitionGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task CancelAsync(PartitionPlan plan, bool abandonInFlight);
 
+    /// <summary>Every shard of this partition (bounded by the partition size); empty before the first lease.</summary>
+    [Alias("GetShards")]
+    Task<IReadOnlyList<ShardRecord>> GetShardsAsync();
+
     [Alias("GetFailures")]
     Task<IReadOnlyList<ShardFailure>> GetFailuresAsync();
 }

@@ -46,7 +46,7 @@ public class PipelineClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((options, silo) =>
         {
             var services = silo.Services;
-            services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
+            AddJobStorage(services);
             services.AddSingleton<IJobInputCatalog>(new StoredInputCatalog(inference, _models, TimeProvider.System));
             services.AddSingleton<IJobOutputCommitter>(new StoredJobOutput(TimeProvider.System));
             services.AddSingleton<IShardExecutorFactory>(sp => new CountingExecutorFactory(
@@ -68,15 +68,19 @@ public class PipelineClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
     }
 
-    public async ValueTask InitializeAsync() => await Cluster.DeployAsync();
+    public virtual async ValueTask InitializeAsync() => await Cluster.DeployAsync();
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();
         _models.Dispose();
         _root.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The silos' job grain storage; by default one in the test process that outlives the silos.</summary>
+    protected virtual void AddJobStorage(IServiceCollection services) =>
+        services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
 
     public IJobGrain Job(string jobId) => Client.GetGrain<IJobGrain>(jobId);
 

@@ -2,8 +2,35 @@ using Mae.Cluster.Grains.Tests.Infrastructure;
 
 namespace Mae.Cluster.Grains.Tests.Pipeline;
 
+/// <summary>Job state kept in the test process's shared store, which outlives the silos.</summary>
 [Collection(PipelineChurnClusterCollection.Name)]
-public sealed class RealPipelineRestartTests(PipelineChurnClusterFixture fixture)
+public sealed class RealPipelineRestartTests(PipelineChurnClusterFixture fixture) : PipelineRestartScenario(fixture);
+
+/// <summary>Job state kept where a deployed cluster keeps it: Azure Blob grain storage, here on Azurite.</summary>
+[Collection(AzuritePipelineClusterCollection.Name)]
+public sealed class AzuriteRealPipelineRestartTests(AzuritePipelineClusterFixture fixture) : PipelineRestartScenario(fixture)
+{
+    [Fact]
+    public async Task JobStateLivesInTheAzuriteGrainStateContainer()
+    {
+        var (input, _) = fixture.WriteTarInput(shards: 1);
+        var jobId = ClusterFixture.NewJobId("stored");
+
+        await fixture.Job(jobId).SubmitAsync(new JobSpec { Input = input, Output = fixture.NewOutputFolder(), Model = fixture.Model });
+        await fixture.WaitForStateAsync(jobId, JobState.Completed);
+
+        var blobs = await fixture.StateBlobsAsync(TestContext.Current.CancellationToken);
+        // The job grain's state and its partition's ("{job}/0"), each a blob named after its grain.
+        var ofJob = blobs.Where(b => b.Contains(jobId, StringComparison.Ordinal)).ToArray();
+        Assert.True(ofJob.Length >= 2, $"expected the job's and its partition's state blobs, found: {string.Join(", ", blobs)}");
+    }
+}
+
+/// <summary>
+/// Every silo stops mid-job and new ones start: the job finishes from its persisted state without redoing a committed
+/// shard. Run against each kind of job grain storage by the classes above.
+/// </summary>
+public abstract class PipelineRestartScenario(PipelineClusterFixture fixture)
 {
     [Fact]
     public async Task JobSurvivesEverySiloStoppingAndFinishesOnNewSilosWithoutRedoingCommittedShards()

@@ -8,7 +8,8 @@ namespace Mae.Cluster.Storage.Tests.Infrastructure;
 
 /// <summary>
 /// One Azurite blob emulator (from the repository's node_modules) for every test in the
-/// <see cref="AzuriteTestGroup"/>, on a free loopback port with a temporary data folder. Tests may
+/// <see cref="AzuriteTestGroup"/>, on a free loopback port with a temporary data folder; with tables too (Orleans
+/// clustering) when created with <c>withTables</c>. Tests may
 /// <see cref="StopAsync"/> and <see cref="StartAsync"/> it: the port and the data stay the same, so a
 /// restart looks to clients like an outage, not a new account.
 /// </summary>
@@ -23,25 +24,48 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(20);
 
+    private readonly bool _withTables;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly StringBuilder _output = new();
     private string _entryPoint = string.Empty;
     private string _dataFolder = string.Empty;
     private Process? _process;
+    private int _queuePort;
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public AzuriteFixture()
+        : this(withTables: false)
+    {
+    }
+
+    /// <summary>With <paramref name="withTables"/>, the table service as well (on <see cref="TablePort"/>).</summary>
+    internal AzuriteFixture(bool withTables)
+    {
+        _withTables = withTables;
+    }
+
     public int Port { get; private set; }
+
+    /// <summary>The table service's port; 0 unless created with tables.</summary>
+    public int TablePort { get; private set; }
+
+    /// <summary>The table service endpoint, path-style: http://127.0.0.1:PORT/devstoreaccount1.</summary>
+    public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort.ToString(CultureInfo.InvariantCulture)}/{AccountName}");
 
     /// <summary>The blob service endpoint, path-style: http://127.0.0.1:PORT/devstoreaccount1.</summary>
     public Uri BlobEndpoint => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/{AccountName}");
 
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};";
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};" +
+        (_withTables ? $"TableEndpoint={TableEndpoint};" : string.Empty);
 
     public async ValueTask InitializeAsync()
     {
         var root = RepositoryRoot.Find();
-        _entryPoint = Path.Combine(root, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        // Blob alone unless tables are wanted: then the all-services entry point (one process, one data folder).
+        _entryPoint = _withTables
+            ? Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js")
+            : Path.Combine(root, "node_modules", "azurite", "dist", "src", "blob", "main.js");
         if (!File.Exists(_entryPoint))
         {
             throw new InvalidOperationException(
@@ -51,6 +75,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _dataFolder = Path.Combine(Path.GetTempPath(), "mae-azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataFolder);
         Port = FreeLoopbackPort();
+        if (_withTables)
+        {
+            TablePort = FreeLoopbackPort();
+            _queuePort = FreeLoopbackPort();
+        }
         await StartAsync();
     }
 
@@ -78,6 +107,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
             {
                 start.ArgumentList.Add(argument);
             }
+            if (_withTables)
+            {
+                foreach (var argument in (string[])[
+                    "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
+                    "--queueHost", "127.0.0.1", "--queuePort", _queuePort.ToString(CultureInfo.InvariantCulture)])
+                {
+                    start.ArgumentList.Add(argument);
+                }
+            }
 
             var process = new Process { StartInfo = start };
             process.OutputDataReceived += OnOutput;
@@ -86,7 +124,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
-            await WaitUntilListeningAsync(process);
+            await WaitUntilListeningAsync(process, Port);
+            if (_withTables)
+            {
+                await WaitUntilListeningAsync(process, TablePort);
+            }
         }
         finally
         {
@@ -162,7 +204,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private async Task WaitUntilListeningAsync(Process process)
+    private async Task WaitUntilListeningAsync(Process process, int port)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -176,14 +218,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
             using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             try
             {
-                await client.ConnectAsync(IPAddress.Loopback, Port, attempt.Token);
+                await client.ConnectAsync(IPAddress.Loopback, port, attempt.Token);
                 return;
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
                 if (deadline.Elapsed > StartDeadline)
                 {
-                    throw new InvalidOperationException($"Azurite did not listen on 127.0.0.1:{Port} within {StartDeadline}:\n{Output()}", e);
+                    throw new InvalidOperationException($"Azurite did not listen on 127.0.0.1:{port} within {StartDeadline}:\n{Output()}", e);
                 }
             }
 

@@ -128,6 +128,18 @@ internal sealed partial class ShardPartitionGrain(
         await PersistAsync();
     }
 
+    public Task<IReadOnlyList<ShardRecord>> GetShardsAsync()
+    {
+        IReadOnlyList<ShardRecord> shards = S.IsInitialized
+            ? S.Slots.Select((slot, offset) => new ShardRecord(
+                S.FirstShard + offset,
+                (ShardState)ShardSlot.Status(slot),
+                ShardSlot.Attempts(slot),
+                S.Leases.TryGetValue(offset, out var lease) ? lease.WorkerId : null)).ToArray()
+            : [];
+        return Task.FromResult(shards);
+    }
+
     public Task<IReadOnlyList<ShardFailure>> GetFailuresAsync()
     {
         IReadOnlyList<ShardFailure> failures = S.FailureReasons
