@@ -32,7 +32,7 @@ internal static class JobOutcome
             JobState.Completed when status.ShardsFailed > 0 => string.Create(CultureInfo.InvariantCulture,
                 $"Job {status.JobId} finished, but {status.ShardsFailed} of {status.Shards} shards failed after every attempt; " +
                 $"{status.Spec.Output} is incomplete (no _SUCCESS). {status.Reason} " +
-                "Run or submit the same job again (under a new job id) to retry them: committed shards are not redone."),
+                $"Run or submit the same job again (under a new job id) to retry them: committed shards are not redone."),
             _ => null,
         };
     }
