@@ -64,6 +64,17 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IClusterClient Client => _client?.Services.GetRequiredService<IClusterClient>() ?? throw new InvalidOperationException("Connect first.");
 
+    /// <summary>What the <c>mae</c> CLI needs to reach this cluster and its data: the silos' own Mae:Cluster settings.</summary>
+    public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string>
+    {
+        ["Mae__Cluster__Clustering"] = _settings["Mae__Cluster__Clustering"],
+        ["Mae__Cluster__ClusterId"] = _settings["Mae__Cluster__ClusterId"],
+        ["Mae__Cluster__ServiceId"] = _settings["Mae__Cluster__ServiceId"],
+        ["Mae__Cluster__ConnectionString"] = _settings["Mae__Cluster__ConnectionString"],
+        ["AZURE_STORAGE_CONNECTION_STRING"] = _settings["AZURE_STORAGE_CONNECTION_STRING"],
+        ["MAE_HOME"] = Folder("cli-home"),
+    };
+
     /// <summary>A scratch folder of this test (logs, downloads).</summary>
     public string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root.Path, name)).FullName;
 

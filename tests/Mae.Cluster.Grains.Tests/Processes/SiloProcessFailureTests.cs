@@ -21,7 +21,7 @@ public sealed class SiloProcessFailureTests(AzuriteWithTables storage)
             var data = await BlobJobData.CreateAsync(storage.Azurite, Shards, ImagesPerShard, cancellationToken);
             var victim = await cluster.StartSiloAsync("victim");
             var survivor = await cluster.StartSiloAsync("survivor");
-            var jobs = new ClusterJobs(await cluster.ConnectAsync());
+            var jobs = new ClusterJobs(await cluster.ConnectAsync(), cluster.CliEnvironment);
             var jobId = await jobs.SubmitAsync(new JobSpec { Input = data.Input, Output = data.Output, Model = "tiny" });
 
             var (held, doneBefore) = await WaitUntilHoldingLeasesAsync(cluster, jobs, jobId, victim);
@@ -58,7 +58,7 @@ public sealed class SiloProcessFailureTests(AzuriteWithTables storage)
             var data = await BlobJobData.CreateAsync(storage.Azurite, Shards, ImagesPerShard, cancellationToken);
             var stopping = await cluster.StartSiloAsync("stopping");
             var staying = await cluster.StartSiloAsync("staying");
-            var jobs = new ClusterJobs(await cluster.ConnectAsync());
+            var jobs = new ClusterJobs(await cluster.ConnectAsync(), cluster.CliEnvironment);
             var jobId = await jobs.SubmitAsync(new JobSpec { Input = data.Input, Output = data.Output, Model = "tiny" });
 
             var (held, _) = await WaitUntilHoldingLeasesAsync(cluster, jobs, jobId, stopping);
