@@ -12,7 +12,17 @@ internal static class JobWatch
     public static async Task<JobStatus> FollowAsync(MaeClusterClient jobs, string jobId, bool json, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        var statuses = jobs.WatchAsync(jobId, PollInterval, cancellationToken);
+        var outageReported = false;
+        void ReportOutage(Exception e)
+        {
+            // Once per outage is enough on a terminal or a CI log; the job goes on while the client waits.
+            if (!outageReported)
+            {
+                outageReported = true;
+                Console.Error.WriteLine($"warning: the cluster is not answering ({e.GetType().Name}); still following job {jobId}…");
+            }
+        }
+        var statuses = jobs.WatchAsync(jobId, PollInterval, outageTolerance: null, ReportOutage, cancellationToken);
         JobStatus? last = null;
         if (json)
         {

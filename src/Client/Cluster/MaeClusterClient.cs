@@ -21,13 +21,37 @@ public sealed class MaeClusterClient(IClusterClient client)
         return await Task.WhenAll(ids.Select(GetStatusAsync)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Yields the status whenever it changes, polling every <paramref name="interval"/>, and ends after the terminal status.</summary>
-    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan? interval = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Yields the status whenever it changes, polling every <paramref name="interval"/>, and ends after the terminal
+    /// status. While the cluster does not answer — a silo holding the job died and the membership has not caught up,
+    /// the gateway moved — it keeps asking for up to <paramref name="outageTolerance"/> (default five minutes),
+    /// telling <paramref name="onOutage"/> of each failed poll, since the job itself goes on meanwhile.
+    /// </summary>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan? interval = null, TimeSpan? outageTolerance = null,
+        Action<Exception>? onOutage = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         JobStatus? last = null;
+        DateTimeOffset? outageSince = null;
+        var tolerance = outageTolerance ?? TimeSpan.FromMinutes(5);
         while (true)
         {
-            var status = await GetStatusAsync(jobId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            JobStatus status;
+            try
+            {
+                status = await GetStatusAsync(jobId).WaitAsync(cancellationToken).ConfigureAwait(false);
+                outageSince = null;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                outageSince ??= DateTimeOffset.UtcNow;
+                if (DateTimeOffset.UtcNow - outageSince > tolerance)
+                {
+                    throw;
+                }
+                onOutage?.Invoke(e);
+                await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (status != last)
             {
                 yield return status;

@@ -159,7 +159,7 @@ internal static class BenchClusterCommand
         var jobId = $"bench-cluster-{Guid.NewGuid():N}";
         await client.SubmitAsync(spec, jobId).ConfigureAwait(false);
         JobStatus? last = null;
-        await foreach (var status in client.WatchAsync(jobId, StatusInterval, cancellationToken).ConfigureAwait(false))
+        await foreach (var status in client.WatchAsync(jobId, StatusInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             last = status;
         }

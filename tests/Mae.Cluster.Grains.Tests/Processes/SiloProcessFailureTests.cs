@@ -34,9 +34,11 @@ public sealed class SiloProcessFailureTests(AzuriteWithTables storage)
             Assert.Equal(Shards, status.ShardsDone);
             Assert.Equal(0, status.ShardsFailed);
             Assert.All(after.Values, r => Assert.Equal(ShardState.Done, r.State));
-            // Its leases expired and counted as an attempt; only the survivor was left to lease them again. (A shard the
-            // victim finished in the instant before the kill keeps its count, so not every held shard need show this.)
-            Assert.Contains(held, h => after[h.Shard].Attempts > h.Attempts);
+            // The leases it died holding expired and counted as an attempt, and the survivor leased them again. (Which
+            // shards those were cannot be read reliably: the snapshot above is a moment old, and after the kill the
+            // short leases expire while the membership is still noticing the death. No shard fails here and a
+            // released lease gives its attempt back, so a second attempt means an expired lease.)
+            Assert.Contains(after.Values, r => r.Attempts > 1);
             Assert.False(survivor.HasExited);
             await AssertEveryImageExactlyOnceAsync(cluster, data, status);
         }

@@ -14,9 +14,8 @@ public sealed class InferenceOptions
 
     public Precision Precision { get; set; } = Precision.Fp32;
 
-    /// <summary>Where exported ONNX graphs are cached between runs.</summary>
-    [Required]
-    public string GraphCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "mae-graphs");
+    /// <summary>Where exported ONNX graphs are cached between runs; null means the model cache's (<c>$MAE_HOME/graphs</c>), as the CLI uses.</summary>
+    public string? GraphCacheDirectory { get; set; }
 
     /// <summary>Threads of one model call on the CPU; 0 lets ONNX Runtime use one per core.</summary>
     [Range(0, 1024)]

@@ -19,6 +19,9 @@ public sealed class ModelResolver : IDisposable
         _locator = new ModelLocator(_downloader);
     }
 
+    /// <summary>The graph cache beside the model cache (<c>$MAE_HOME/graphs</c>).</summary>
+    public string GraphCacheDirectory => _locator.GraphCacheDirectory;
+
     /// <summary>The checkpoint folder for <paramref name="model"/>; a failed resolution is retried on the next call.</summary>
     public async Task<string> ResolveAsync(string model, string revision, CancellationToken cancellationToken)
     {

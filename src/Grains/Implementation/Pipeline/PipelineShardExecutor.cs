@@ -96,7 +96,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             var engine = MaeEngine.Create(new MaeEngineOptions
             {
                 ModelDirectory = directory,
-                GraphCacheDirectory = options.GraphCacheDirectory,
+                GraphCacheDirectory = options.GraphCacheDirectory ?? models.GraphCacheDirectory,
                 Device = ExecutionDevice.Parse(device),
                 Precision = precision,
                 BatchSize = key.BatchSize,
