@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Mae.Cluster.Grains;
 using Mae.Cluster.Grains.Hosting;
 using Mae.Cluster.Grains.Pipeline;
@@ -64,7 +62,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     {
         string Key(string section, string name) => $"{section}:{name}";
         var invariant = CultureInfo.InvariantCulture;
-        var ports = FreeLoopbackPorts(2);
+        var ports = LoopbackPorts.Free(2);
         var (siloPort, gatewayPort) = (ports[0], ports[1]);
         return new Dictionary<string, string?>
         {
@@ -83,30 +81,6 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             [Key(InferenceOptions.Section, nameof(InferenceOptions.DecodeThreads))] = settings.DecodeThreads.ToString(invariant),
             [Key(InferenceOptions.Section, nameof(InferenceOptions.DecodeMode))] = settings.DecodeMode.ToString(),
         };
-    }
-
-    /// <summary>
-    /// Ports nothing listens on right now (the OS picks them, all held open together so they differ), so the embedded
-    /// silo never collides with a running one.
-    /// </summary>
-    private static int[] FreeLoopbackPorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        try
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Start();
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Dispose();
-            }
-        }
     }
 
     /// <summary>Stops the silo: its worker stops first and releases queued and interrupted leases.</summary>

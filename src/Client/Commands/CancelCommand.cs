@@ -16,14 +16,7 @@ internal static class CancelCommand
         command.SetAction((parse, cancellationToken) => ClusterCommands.WithClusterAsync(parse, config, async jobs =>
         {
             var status = await jobs.CancelAsync(parse.GetValue(jobId)!, parse.GetValue(abandon)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (parse.GetValue(json))
-            {
-                await JobStatusJson.WriteAsync(status).ConfigureAwait(false);
-            }
-            else
-            {
-                await Console.Out.WriteLineAsync(JobProgressDisplay.Describe(status)).ConfigureAwait(false);
-            }
+            await ClusterCommands.WriteStatusAsync(status, parse.GetValue(json)).ConfigureAwait(false);
             return 0;
         }, cancellationToken));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mae.Cluster.Client.Cluster;
+using Mae.Cluster.Grains;
 
 namespace Mae.Cluster.Client.Commands;
 
@@ -32,6 +33,22 @@ internal static class ClusterCommands
             {
                 throw new CliException(e.Message, e);
             }
+        }
+    }
+
+    /// <summary>One status on stdout: a JSON object with <c>--json</c>, else a line (and the reason, if any).</summary>
+    public static async Task WriteStatusAsync(JobStatus status, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (json)
+        {
+            await JobStatusJson.WriteAsync(status).ConfigureAwait(false);
+            return;
+        }
+        await Console.Out.WriteLineAsync(JobProgressDisplay.Describe(status)).ConfigureAwait(false);
+        if (status.Reason is { } reason)
+        {
+            await Console.Out.WriteLineAsync($"reason: {reason}").ConfigureAwait(false);
         }
     }
 

@@ -15,14 +15,7 @@ internal static class ListCommand
         {
             foreach (var status in await jobs.ListAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (parse.GetValue(json))
-                {
-                    await JobStatusJson.WriteAsync(status).ConfigureAwait(false);
-                }
-                else
-                {
-                    await Console.Out.WriteLineAsync(JobProgressDisplay.Describe(status)).ConfigureAwait(false);
-                }
+                await ClusterCommands.WriteStatusAsync(status, parse.GetValue(json)).ConfigureAwait(false);
             }
             return 0;
         }, cancellationToken));

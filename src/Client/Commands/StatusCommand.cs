@@ -25,18 +25,7 @@ internal static class StatusCommand
                 return await ClusterCommands.WatchAsync(jobs, id, asJson, cancellationToken).ConfigureAwait(false);
             }
             var status = await jobs.GetStatusAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (asJson)
-            {
-                await JobStatusJson.WriteAsync(status).ConfigureAwait(false);
-            }
-            else
-            {
-                await Console.Out.WriteLineAsync(JobProgressDisplay.Describe(status)).ConfigureAwait(false);
-                if (status.Reason is { } reason)
-                {
-                    await Console.Out.WriteLineAsync($"reason: {reason}").ConfigureAwait(false);
-                }
-            }
+            await ClusterCommands.WriteStatusAsync(status, asJson).ConfigureAwait(false);
             return JobOutcome.ExitCodeOf(status);
         }, cancellationToken));
         return command;
