@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
+using Mae.Cluster.Client.Cluster;
+using Mae.Cluster.Grains;
 using Mae.Cluster.Inference.Engine;
 using Mae.Cluster.Inference.Masking;
 using Mae.Cluster.Inference.Onnx;
@@ -58,12 +60,15 @@ internal static class BenchPipelineCommand
                 var runner = new ShardJobRunner(engine, new ShardJobOptions { Input = input, Output = Path.Combine(work.FullName, "output") }, "bench");
                 var manifest = await runner.RunAsync(null, cancellationToken).ConfigureAwait(false);
                 var endToEnd = manifest.ImagesPerSecond ?? 0;
+                var embedded = await EmbeddedClusterImagesPerSecondAsync(engineOptions, input, jpegs[0], work.FullName, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine();
                 Console.WriteLine("| measurement | images/s |");
                 Console.WriteLine("|---|---:|");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| model only (features + reconstruction, pre-made tensors) | {modelOnly:F2} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| end to end ({imageCount} JPEGs in tar shards → npy/parquet) | {endToEnd:F2} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio end-to-end / model-only | {endToEnd / modelOnly:F3} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| `mae run` path: the same shards on an embedded one-silo cluster (one worker, one shard at a time) | {embedded:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio embedded cluster / model-only | {embedded / modelOnly:F3} |"));
 
                 var sizes = parse.GetValue(memoryShardSizes)!;
                 if (sizes.Length > 0)
@@ -87,6 +92,52 @@ internal static class BenchPipelineCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The same job the way <c>mae run</c> runs it: grains, a worker leasing shards and the pipeline executor on an
+    /// embedded silo. A one-image warm-up job loads the model first, so both rows leave session creation out.
+    /// </summary>
+    private static async Task<double> EmbeddedClusterImagesPerSecondAsync(MaeEngineOptions engine, string input, byte[] jpeg, string work, CancellationToken cancellationToken)
+    {
+        var settings = new EmbeddedSiloSettings(engine.Device, engine.BatchSize, engine.Precision, engine.GraphCacheDirectory,
+            engine.InferenceThreads, engine.DecodeThreads, engine.DecodeMode);
+        var cluster = await EmbeddedCluster.StartAsync(settings, cancellationToken).ConfigureAwait(false);
+        await using (cluster.ConfigureAwait(false))
+        {
+            var warmUp = Directory.CreateDirectory(Path.Combine(work, "warm-up")).FullName;
+            WriteTarShards(warmUp, [jpeg], 1, 1);
+            await RunToCompletionAsync(cluster.Jobs, warmUp, Path.Combine(work, "warm-up-output"), engine, cancellationToken).ConfigureAwait(false);
+            var output = Path.Combine(work, "embedded-output");
+            await RunToCompletionAsync(cluster.Jobs, input, output, engine, cancellationToken).ConfigureAwait(false);
+            var manifest = await JobOutputClaim.ReadAsync(Storage.Blobs.ObjectStoreFactory.Create(output), cancellationToken).ConfigureAwait(false);
+            return manifest?.ImagesPerSecond ?? 0;
+        }
+    }
+
+    private static async Task RunToCompletionAsync(MaeClusterClient jobs, string input, string output, MaeEngineOptions engine, CancellationToken cancellationToken)
+    {
+        var spec = new JobSpec
+        {
+            Input = input,
+            Output = output,
+            Model = engine.ModelDirectory,
+            Seed = engine.Seed,
+            MaskRatio = engine.MaskRatio,
+            Precision = engine.Precision == Precision.Fp16 ? "fp16" : "fp32",
+            BatchSize = engine.BatchSize,
+        };
+        var submitted = await jobs.SubmitAsync(spec).ConfigureAwait(false);
+        JobStatus? final = null;
+        await foreach (var status in jobs.WatchAsync(submitted.JobId, JobWatch.PollInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            final = status;
+        }
+        var failure = final is null ? "no status was read" : JobOutcome.FailureOf(final);
+        if (failure is not null)
+        {
+            throw new CliException($"The embedded-cluster run of the pipeline benchmark did not complete: {failure}");
+        }
     }
 
     /// <summary>Model-only rate: both graphs over ready tensors at the engine's batch size, no decoding or I/O.</summary>
