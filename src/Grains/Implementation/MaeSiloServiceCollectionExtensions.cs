@@ -1,3 +1,4 @@
+using Mae.Cluster.Grains.Inference;
 using Mae.Cluster.Grains.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,19 +21,20 @@ public static class MaeSiloServiceCollectionExtensions
     }
 
     /// <summary>
-    /// One <see cref="ShardWorker"/> per device. Register after <c>UseOrleans</c>: hosted services stop in reverse
-    /// order, so workers stop (and release their leases) while the silo can still take the calls.
+    /// One <see cref="ShardWorker"/> per device, and the silo's <see cref="ShardRuns"/> behind its inference grains.
+    /// Register after <c>UseOrleans</c>: hosted services stop in reverse order, so workers stop (and release their
+    /// leases) while the silo can still take the calls.
     /// </summary>
     public static IServiceCollection AddShardWorkers(this IServiceCollection services, IEnumerable<string> devices)
     {
         ArgumentNullException.ThrowIfNull(devices);
         services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ShardRuns>();
         foreach (var device in devices)
         {
             services.AddSingleton<IHostedService>(sp => new ShardWorker(
                 device,
                 $"{sp.GetRequiredService<ILocalSiloDetails>().SiloAddress}/{device}",
-                sp.GetRequiredService<IShardExecutorFactory>().Create(device),
                 sp.GetRequiredService<IGrainFactory>(),
                 sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
                 sp.GetRequiredService<ILogger<ShardWorker>>()));

@@ -9,13 +9,20 @@ namespace Mae.Cluster.Grains.Workers;
 /// One device's worker loop. It exists because work is pulled, not pushed: each device leases shards as fast as it
 /// finishes them, so faster silos take more and a silo added mid-job joins in by simply starting to ask. Three
 /// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (one shard
-/// at a time, on the executor's own threads), and renewing every held lease. Every grain call is short; none lasts
-/// a shard. On shutdown queued and interrupted leases are released so others take them at once.
+/// at a time, handed to this silo's <see cref="IShardInferenceGrain"/> for the device, which computes it on the
+/// device's own threads) and renewing every held lease. Every grain call is short; none lasts a shard. On shutdown
+/// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
-    string device, string workerId, IShardExecutor executor, IGrainFactory grains, WorkerOptions options, ILogger<ShardWorker> logger) : BackgroundService
+    string device, string workerId, IGrainFactory grains, WorkerOptions options, ILogger<ShardWorker> logger) : BackgroundService
 {
     private const int CompletionAttempts = 3;
+
+    /// <summary>How long one poll of a running shard may wait for it to end: short, as every grain call is.</summary>
+    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Polls that may fail in a row (the silo is busy or stopping) before the run is given up on.</summary>
+    private const int PollFailuresAllowed = 10;
     private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
     private WorkAssignment? _assignment;
     private int _leasedFromAssignment;
@@ -108,26 +115,22 @@ public sealed partial class ShardWorker(
             return false;
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
-        ShardResult result;
-        try
+        var outcome = await RunOnDeviceAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
+        if (outcome.Result is not { } result)
         {
-            result = await executor.ExecuteAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (held.Abandoned.IsCancellationRequested)
-        {
-            LogAbandoned(logger, lease.JobId, lease.Shard);
-            // Hand it back so the partition's books show it unleased at once (a stale lease id is simply ignored).
-            await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
-            return false;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return true;
-        }
-        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-        {
-            LogShardFailed(logger, e, lease.JobId, lease.Shard, lease.Attempt);
-            await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, $"{e.GetType().Name}: {e.Message}")).ConfigureAwait(false);
+            if (held.Abandoned.IsCancellationRequested)
+            {
+                LogAbandoned(logger, lease.JobId, lease.Shard);
+                // Hand it back so the partition's books show it unleased at once (a stale lease id is simply ignored).
+                await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
+                return false;
+            }
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return true;
+            }
+            LogShardFailed(logger, lease.JobId, lease.Shard, lease.Attempt, outcome.Error ?? "cancelled");
+            await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
             return false;
         }
         for (var attempt = 1; attempt <= CompletionAttempts; attempt++)
@@ -139,6 +142,59 @@ public sealed partial class ShardWorker(
             // Unreported, the lease expires and the shard is redone: wasted work, never a wrong result.
         }
         return false;
+    }
+
+    /// <summary>
+    /// Starts the shard on this silo's device and polls until it ends; once <paramref name="cancellationToken"/> fires
+    /// the run is asked to stop, and still waited for, so a device never runs two shards of this worker at once.
+    /// </summary>
+    private async Task<ShardRunOutcome> RunOnDeviceAsync(ShardWork work, CancellationToken cancellationToken)
+    {
+        var inference = grains.GetGrain<IShardInferenceGrain>(device);
+        Guid run;
+        try
+        {
+            run = await inference.StartAsync(work).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Not started: this attempt failed, with the reason; the partition decides on a retry.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return ShardRunOutcome.Failed($"Could not start the shard on {device}: {e.GetType().Name}: {e.Message}");
+        }
+        var cancelRequested = false;
+        var failures = 0;
+        while (true)
+        {
+            if (cancellationToken.IsCancellationRequested && !cancelRequested)
+            {
+                cancelRequested = true;
+                await TryAsync(() => inference.CancelAsync(run)).ConfigureAwait(false);
+            }
+            try
+            {
+                if (await inference.PollAsync(run, PollWait).ConfigureAwait(false) is { } outcome)
+                {
+                    return outcome;
+                }
+                failures = 0;
+            }
+            catch (KeyNotFoundException e)
+            {
+                return ShardRunOutcome.Failed(e.Message);
+            }
+#pragma warning disable CA1031 // A failed poll is retried; after too many the run is given up on and its lease expires or is failed.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogReportFailed(logger, e, workerId);
+                if (++failures >= PollFailuresAllowed)
+                {
+                    return ShardRunOutcome.Failed($"Lost track of the shard run on {device}: {e.GetType().Name}: {e.Message}");
+                }
+                await Task.Delay(PollWait, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<HeldLease?> LeaseNextAsync()
@@ -240,8 +296,8 @@ public sealed partial class ShardWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not lease work; retrying")]
     private static partial void LogLeaseFailed(ILogger logger, Exception exception, string worker);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} shard {Shard} attempt {Attempt} failed")]
-    private static partial void LogShardFailed(ILogger logger, Exception exception, string job, int shard, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} shard {Shard} attempt {Attempt} failed: {Reason}")]
+    private static partial void LogShardFailed(ILogger logger, string job, int shard, int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} shard {Shard} abandoned: its lease is no longer ours")]
     private static partial void LogAbandoned(ILogger logger, string job, int shard);
