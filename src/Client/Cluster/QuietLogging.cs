@@ -14,6 +14,8 @@ internal static class QuietLogging
         logging.SetMinimumLevel(LogLevel.Warning);
         // The silo warns at every start that a workstation-GC process is not a server-GC one: true, and by design for a CLI.
         logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        // Its first check of a fresh silo reports the time since the machine booted as a stall; a CLI user can do nothing about either.
+        logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         logging.AddSimpleConsole(o => o.SingleLine = true);
         logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
