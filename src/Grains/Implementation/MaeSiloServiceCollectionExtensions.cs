@@ -30,6 +30,8 @@ public static class MaeSiloServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(devices);
         services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ShardRuns>();
+        services.AddMetrics();
+        services.TryAddSingleton<WorkerMetrics>();
         foreach (var device in devices)
         {
             services.AddSingleton<IHostedService>(sp => new ShardWorker(
@@ -37,6 +39,7 @@ public static class MaeSiloServiceCollectionExtensions
                 $"{sp.GetRequiredService<ILocalSiloDetails>().SiloAddress}/{device}",
                 sp.GetRequiredService<IGrainFactory>(),
                 sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+                sp.GetRequiredService<WorkerMetrics>(),
                 sp.GetRequiredService<ILogger<ShardWorker>>()));
         }
         return services;

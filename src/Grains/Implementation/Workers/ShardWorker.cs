@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Mae.Cluster.Grains.Workers;
 /// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
-    string device, string workerId, IGrainFactory grains, WorkerOptions options, ILogger<ShardWorker> logger) : BackgroundService
+    string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, ILogger<ShardWorker> logger) : BackgroundService
 {
     private const int CompletionAttempts = 3;
 
@@ -115,11 +116,13 @@ public sealed partial class ShardWorker(
             return false;
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
+        var started = WorkerMetrics.Start();
         var outcome = await RunOnDeviceAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
         if (outcome.Result is not { } result)
         {
             if (held.Abandoned.IsCancellationRequested)
             {
+                metrics.Abandoned(device);
                 LogAbandoned(logger, lease.JobId, lease.Shard);
                 // Hand it back so the partition's books show it unleased at once (a stale lease id is simply ignored).
                 await TryAsync(() => partition.ReleaseAsync(lease.Shard, lease.LeaseId)).ConfigureAwait(false);
@@ -129,10 +132,12 @@ public sealed partial class ShardWorker(
             {
                 return true;
             }
+            metrics.Failed(device, Stopwatch.GetElapsedTime(started));
             LogShardFailed(logger, lease.JobId, lease.Shard, lease.Attempt, outcome.Error ?? "cancelled");
             await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
             return false;
         }
+        metrics.Completed(device, result, Stopwatch.GetElapsedTime(started));
         for (var attempt = 1; attempt <= CompletionAttempts; attempt++)
         {
             if (await TryAsync(() => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false))
