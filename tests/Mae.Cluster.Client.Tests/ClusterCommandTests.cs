@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Mae.Cluster.Client.Cluster;
 using Mae.Cluster.Client.Tests.Infrastructure;
 using Mae.Cluster.Grains;
 
@@ -129,7 +130,7 @@ public sealed class ClusterCommandTests(TestSilo silo) : IClassFixture<TestSilo>
     [Fact]
     public async Task UnreachableClusterFailsWithAClearMessage()
     {
-        var nobody = TestSilo.FreeLoopbackPorts(1)[0];
+        var nobody = LoopbackPorts.Free();
         var environment = new Dictionary<string, string>(silo.Environment) { ["Mae__Cluster__GatewayPort"] = nobody.ToString(CultureInfo.InvariantCulture) };
 
         var list = await Inference.Tests.Cli.MaeProcess.RunAsync(environment, "list");

@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using Mae.Cluster.Client.Cluster;
 using Mae.Cluster.Grains;
 using Mae.Cluster.Grains.Hosting;
 using Mae.Cluster.Inference.Checkpoints;
@@ -26,7 +25,7 @@ public class TestSilo : IAsyncLifetime
     {
         Model = _root.Combine("tiny");
         TinyCheckpoint.Write(Model);
-        var ports = FreeLoopbackPorts(2);
+        var ports = LoopbackPorts.Free(2);
         ClusterId = $"mae-test-{Guid.NewGuid():N}";
         GatewayPort = ports[1];
         SiloPort = ports[0];
@@ -110,26 +109,6 @@ public class TestSilo : IAsyncLifetime
         }
         Assert.Fail($"Job {jobId} never reached the expected status; last: {last}");
         return last!;
-    }
-
-    public static int[] FreeLoopbackPorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        try
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Start();
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Dispose();
-            }
-        }
     }
 }
 
