@@ -122,7 +122,7 @@ public static class JobOutputClaim
     }
 
     /// <summary>A blob URL without its (redacted) SAS query, which changes whenever the token is renewed.</summary>
-    private static string WithoutQuery(string location)
+    public static string WithoutQuery(string location)
     {
         var query = location.IndexOf('?', StringComparison.Ordinal);
         return query > 0 && location.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? location[..query] : location;

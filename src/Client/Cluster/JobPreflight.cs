@@ -134,7 +134,8 @@ internal static class JobPreflight
                 differences.Add(string.Create(CultureInfo.InvariantCulture, $"{what} {there} there, {here} here"));
             }
         }
-        Compare("input", WithoutQuery(existing.Input), WithoutQuery(locations.Input.Location.ToString()));
+        // A blob URL's SAS changes whenever it is renewed; the data it points at does not.
+        Compare("input", JobOutputClaim.WithoutQuery(existing.Input), JobOutputClaim.WithoutQuery(locations.Input.Location.ToString()));
         Compare("model", existing.Model, spec.Model);
         Compare("seed", existing.Seed, spec.Seed);
         if (spec.MaskRatio is { } ratio)
@@ -155,13 +156,6 @@ internal static class JobPreflight
     private static CliException OtherJob(IObjectStore output, List<string> differences) => new(
         $"{output.Location} already holds the results of a different job ({string.Join("; ", differences)}). " +
         "Choose another output location, delete it, or rerun with the same options to resume it.");
-
-    /// <summary>A blob URL's SAS changes whenever it is renewed; the data it points at does not.</summary>
-    private static string WithoutQuery(string location)
-    {
-        var query = location.IndexOf('?', StringComparison.Ordinal);
-        return query > 0 && location.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? location[..query] : location;
-    }
 
     private static string Name(Precision precision) => precision == Precision.Fp16 ? "fp16" : "fp32";
 
