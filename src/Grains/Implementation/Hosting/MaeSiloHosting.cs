@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Mae.Cluster.Grains.Jobs;
 using Mae.Cluster.Grains.Pipeline;
 using Mae.Cluster.Grains.Workers;
+using Mae.Cluster.Inference.Onnx;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,11 @@ public static class MaeSiloHosting
             throw new OptionsValidationException(MaeClusterOptions.Section, typeof(MaeClusterOptions), problems);
         }
         var workers = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        var deviceProblems = DeviceProblems(workers.Devices);
+        if (deviceProblems.Count > 0)
+        {
+            throw new OptionsValidationException(WorkerOptions.Section, typeof(WorkerOptions), deviceProblems);
+        }
 
         builder.Services.AddOptions<MaeClusterOptions>().BindConfiguration(MaeClusterOptions.Section);
         builder.Services.AddOptions<CoordinatorOptions>().BindConfiguration(CoordinatorOptions.Section);
@@ -40,6 +46,27 @@ public static class MaeSiloHosting
         // After UseOrleans: workers stop first on shutdown and release their leases while the silo still answers.
         builder.Services.AddShardWorkers(workers.Devices);
         return builder;
+    }
+
+    /// <summary>
+    /// Devices this build cannot run, found at start: a silo that took leases for a device it cannot use would fail
+    /// every shard it leased and spend their attempts.
+    /// </summary>
+    private static List<string> DeviceProblems(IEnumerable<string> devices)
+    {
+        var problems = new List<string>();
+        foreach (var device in devices)
+        {
+            try
+            {
+                OnnxSessionFactory.EnsureSupported(ExecutionDevice.Parse(device));
+            }
+            catch (Exception e) when (e is ArgumentException or DeviceUnavailableException)
+            {
+                problems.Add($"{WorkerOptions.Section}:Devices '{device}': {e.Message}");
+            }
+        }
+        return problems;
     }
 
     /// <summary>Clustering, grain storage and endpoints as <paramref name="cluster"/> says.</summary>
