@@ -15,7 +15,7 @@ internal static class JobWatch
         var outageReported = false;
         void ReportOutage(Exception e)
         {
-            // Once per outage is enough on a terminal or a CI log; the job goes on while the client waits.
+            // One warning per watch is enough on a terminal or a CI log; the job goes on while the client waits.
             if (!outageReported)
             {
                 outageReported = true;

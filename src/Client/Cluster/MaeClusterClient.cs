@@ -21,6 +21,17 @@ public sealed class MaeClusterClient(IClusterClient client)
         return await Task.WhenAll(ids.Select(GetStatusAsync)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Follows the job (as <see cref="WatchAsync"/> does) and returns its terminal status.</summary>
+    public async Task<JobStatus> WaitForEndAsync(string jobId, TimeSpan? interval = null, CancellationToken cancellationToken = default)
+    {
+        JobStatus? last = null;
+        await foreach (var status in WatchAsync(jobId, interval, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            last = status;
+        }
+        return last ?? throw new InvalidOperationException($"Watching job {jobId} ended without a status.");
+    }
+
     /// <summary>
     /// Yields the status whenever it changes, polling every <paramref name="interval"/>, and ends after the terminal
     /// status. While the cluster does not answer — a silo holding the job died and the membership has not caught up,

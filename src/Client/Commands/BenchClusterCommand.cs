@@ -158,14 +158,10 @@ internal static class BenchClusterCommand
         var spec = new JobSpec { Input = input, Output = output, Model = settings.Model, ShardSize = settings.ShardSize, BatchSize = settings.BatchSize };
         var jobId = $"bench-cluster-{Guid.NewGuid():N}";
         await client.SubmitAsync(spec, jobId).ConfigureAwait(false);
-        JobStatus? last = null;
-        await foreach (var status in client.WatchAsync(jobId, StatusInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            last = status;
-        }
-        return last is { State: JobState.Completed }
+        var last = await client.WaitForEndAsync(jobId, StatusInterval, cancellationToken).ConfigureAwait(false);
+        return last.State == JobState.Completed
             ? last
-            : throw new InvalidOperationException($"The benchmark job ended {last?.State}: {last?.Reason}");
+            : throw new InvalidOperationException($"The benchmark job ended {last.State}: {last.Reason}");
     }
 
     /// <summary>Silos made by <see cref="MaeSiloHosting.AddMaeSilo"/> on free loopback ports; the first is the primary.</summary>

@@ -128,13 +128,8 @@ internal static class BenchPipelineCommand
             BatchSize = engine.BatchSize,
         };
         var submitted = await jobs.SubmitAsync(spec).ConfigureAwait(false);
-        JobStatus? final = null;
-        await foreach (var status in jobs.WatchAsync(submitted.JobId, JobWatch.PollInterval, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            final = status;
-        }
-        var failure = final is null ? "no status was read" : JobOutcome.FailureOf(final);
-        if (failure is not null)
+        var final = await jobs.WaitForEndAsync(submitted.JobId, JobWatch.PollInterval, cancellationToken).ConfigureAwait(false);
+        if (JobOutcome.FailureOf(final) is { } failure)
         {
             throw new CliException($"The embedded-cluster run of the pipeline benchmark did not complete: {failure}");
         }

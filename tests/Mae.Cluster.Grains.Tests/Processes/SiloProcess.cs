@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Mae.Cluster.Inference.Tests;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
 
@@ -48,26 +49,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     public bool OwnsWorker(string? workerId) =>
         workerId is not null && workerId.Contains(string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{SiloPort}:"), StringComparison.Ordinal);
 
-    /// <summary>
-    /// mae-silo's build output (…/src/Silo/bin/{Configuration}/{framework}/), where its deps.json, runtime config and
-    /// appsettings.json belong; the copy beside the tests would resolve against the test project's dependencies.
-    /// </summary>
-    public static string SiloDll
-    {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = testOutput.Name;
-            var configuration = testOutput.Parent!.Name;
-            var root = testOutput;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Mae.Cluster.sln")))
-            {
-                root = root.Parent;
-            }
-            var dll = Path.Combine(root?.FullName ?? "", "src", "Silo", "bin", configuration, framework, "Mae.Cluster.Silo.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/Silo first: {dll} is missing.");
-        }
-    }
+    public static string SiloDll => BuiltProgram.Dll(Path.Combine("src", "Silo"), "Mae.Cluster.Silo.dll");
 
     public static SiloProcess Start(string name, int siloPort, int healthPort, IReadOnlyDictionary<string, string> environment, string logFolder)
     {

@@ -7,26 +7,7 @@ internal static class MaeProcess
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    /// <summary>
-    /// mae.dll in its own build output (…/src/Client/bin/{Configuration}/net10.0/), where its deps.json and runtime
-    /// config belong; the copy beside the tests would resolve against the test project's dependencies.
-    /// </summary>
-    private static string MaeDll
-    {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = testOutput.Name;
-            var configuration = testOutput.Parent!.Name;
-            var root = testOutput;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Mae.Cluster.sln")))
-            {
-                root = root.Parent;
-            }
-            var dll = Path.Combine(root?.FullName ?? "", "src", "Client", "bin", configuration, framework, "mae.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/Client first: {dll} is missing.");
-        }
-    }
+    private static string MaeDll => BuiltProgram.Dll(Path.Combine("src", "Client"), "mae.dll");
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {

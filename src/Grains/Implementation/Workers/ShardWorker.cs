@@ -116,7 +116,7 @@ public sealed partial class ShardWorker(
             return false;
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
-        var started = WorkerMetrics.Start();
+        var started = Stopwatch.GetTimestamp();
         var outcome = await RunOnDeviceAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
         if (outcome.Result is not { } result)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Mae.Cluster.Grains.Workers;
@@ -44,7 +43,4 @@ public sealed class WorkerMetrics
     }
 
     public void Abandoned(string device) => _shards.Add(1, new("device", device), new("outcome", "abandoned"));
-
-    /// <summary>A clock for <see cref="Completed"/> and <see cref="Failed"/>.</summary>
-    public static long Start() => Stopwatch.GetTimestamp();
 }
