@@ -71,7 +71,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.Clustering))] = MaeClusterOptions.Development,
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.SiloPort))] = siloPort.ToString(invariant),
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.GatewayPort))] = gatewayPort.ToString(invariant),
-            [Key(WorkerOptions.Section, nameof(WorkerOptions.Devices)) + ":0"] = settings.Device.ToString(),
+            [Key(WorkerOptions.Section, nameof(WorkerOptions.Devices))] = settings.Device.ToString(),
             // One silo: no one else to hand work to, so ask again soon rather than idling a second between shards.
             [Key(WorkerOptions.Section, nameof(WorkerOptions.IdleDelay))] = "00:00:00.050",
             [Key(InferenceOptions.Section, nameof(InferenceOptions.BatchSize))] = settings.BatchSize.ToString(invariant),

@@ -184,7 +184,7 @@ internal static class BenchClusterCommand
                     ["Mae:Cluster:Clustering"] = MaeClusterOptions.Development,
                     ["Mae:Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
                     ["Mae:Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
-                    ["Mae:Worker:Devices:0"] = "cpu",
+                    ["Mae:Worker:Devices"] = "cpu",
                     ["Mae:Worker:IdleDelay"] = "00:00:00.100",
                     ["Mae:Inference:BatchSize"] = settings.BatchSize.ToString(CultureInfo.InvariantCulture),
                 });

@@ -25,14 +25,20 @@ public static class MaeSiloServiceCollectionExtensions
     /// Register after <c>UseOrleans</c>: hosted services stop in reverse order, so workers stop (and release their
     /// leases) while the silo can still take the calls.
     /// </summary>
+    /// <exception cref="ArgumentException">A device is named twice: its workers would share, and swap, one loaded model.</exception>
     public static IServiceCollection AddShardWorkers(this IServiceCollection services, IEnumerable<string> devices)
     {
         ArgumentNullException.ThrowIfNull(devices);
+        var named = devices.ToArray();
+        if (named.GroupBy(d => d, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"Device '{twice.Key}' is named twice: one worker runs each device.", nameof(devices));
+        }
         services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ShardRuns>();
         services.AddMetrics();
         services.TryAddSingleton<WorkerMetrics>();
-        foreach (var device in devices)
+        foreach (var device in named)
         {
             services.AddSingleton<IHostedService>(sp => new ShardWorker(
                 device,

@@ -65,7 +65,7 @@ public class TestSilo : IAsyncLifetime
             ["Mae:Cluster:SiloPort"] = SiloPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Cluster:GatewayPort"] = GatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Coordinator:PartitionSize"] = "4",
-            ["Mae:Worker:Devices:0"] = "cpu",
+            ["Mae:Worker:Devices"] = "cpu",
             ["Mae:Worker:IdleDelay"] = "00:00:00.050",
             ["Mae:Worker:RenewInterval"] = "00:00:01",
             ["Mae:Inference:BatchSize"] = "4",

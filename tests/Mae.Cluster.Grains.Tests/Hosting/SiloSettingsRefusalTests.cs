@@ -1,22 +1,62 @@
 using Mae.Cluster.Grains.Hosting;
+using Mae.Cluster.Grains.Workers;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Mae.Cluster.Grains.Tests.Hosting;
 
-/// <summary>A silo whose settings cannot work refuses to start, naming the setting, before it joins a cluster or leases work.</summary>
+/// <summary>
+/// A silo runs one worker for each device its settings name, and whose settings cannot work refuses to start, naming
+/// the setting, before it joins a cluster or leases work.
+/// </summary>
 public sealed class SiloSettingsRefusalTests
 {
     [Theory]
+    [InlineData(null, new[] { "cpu" })]
+    [InlineData("cpu", new[] { "cpu" })]
+    [InlineData(" CPU ", new[] { "cpu" })]
+    [InlineData("none", new string[0])]
+    [InlineData("None", new string[0])]
+    public void SiloRunsOneWorkerForEachDeviceItsSettingsName(string? devices, string[] expected)
+    {
+        using var host = Silo(new() { ["Mae:Worker:Devices"] = devices }).Build();
+
+        var workers = host.Services.GetServices<IHostedService>().OfType<ShardWorker>().Select(w => w.Device);
+
+        Assert.Equal(expected, workers);
+    }
+
+    [Theory]
     [InlineData("gpu7", "Unknown device 'gpu7'")]
     [InlineData("cuda:0", "CPU-only ONNX Runtime")]
-    public void DeviceThisBuildCannotRunIsRefused(string device, string reason)
+    [InlineData("cpu,cuda:1", "'cuda:1'")]
+    public void DeviceThisBuildCannotRunIsRefused(string devices, string reason)
     {
-        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices:0"] = device }));
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices"] = devices }));
 
-        Assert.Contains($"Mae:Worker:Devices '{device}'", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("Mae:Worker:Devices '", refusal.Message, StringComparison.Ordinal);
         Assert.Contains(reason, refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cpu,cpu", "Mae:Worker:Devices names cpu twice")]
+    [InlineData("cpu, CPU", "Mae:Worker:Devices names cpu twice")]
+    [InlineData(" , ", "Mae:Worker:Devices is empty")]
+    public void DevicesThatCannotEachTakeOneWorkerAreRefused(string devices, string reason)
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices"] = devices }));
+
+        Assert.Contains(reason, refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NumberedDevicesAreRefusedRatherThanAddedToTheDefault()
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices:0"] = "cpu" }));
+
+        Assert.Contains("Mae:Worker:Devices is one comma-separated value", refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -27,13 +67,11 @@ public sealed class SiloSettingsRefusalTests
         Assert.Contains("Mae:Cluster:ConnectionString is required", refusal.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void UsableSettingsAreAccepted() => Silo(new() { ["Mae:Worker:Devices:0"] = "cpu" });
-
-    private static void Silo(Dictionary<string, string?> settings)
+    private static HostApplicationBuilder Silo(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddMaeSilo();
+        return builder;
     }
 }

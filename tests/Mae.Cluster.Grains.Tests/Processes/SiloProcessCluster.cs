@@ -40,7 +40,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString,
             ["Mae__Coordinator__PartitionSize"] = PartitionSize.ToString(CultureInfo.InvariantCulture),
             ["Mae__Coordinator__LeaseDuration"] = leaseDuration.ToString("c", CultureInfo.InvariantCulture),
-            ["Mae__Worker__Devices__0"] = "cpu",
+            ["Mae__Worker__Devices"] = "cpu",
             ["Mae__Worker__RenewInterval"] = "00:00:00.500",
             ["Mae__Worker__IdleDelay"] = "00:00:00.100",
             ["Mae__Worker__Prefetch"] = "1",

@@ -28,8 +28,9 @@ public static class MaeSiloHosting
         {
             throw new OptionsValidationException(MaeClusterOptions.Section, typeof(MaeClusterOptions), problems);
         }
-        var workers = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        var deviceProblems = DeviceProblems(workers.Devices);
+        var workerSection = builder.Configuration.GetSection(WorkerOptions.Section);
+        var workers = workerSection.Get<WorkerOptions>() ?? new WorkerOptions();
+        var deviceProblems = DeviceProblems(workerSection, workers);
         if (deviceProblems.Count > 0)
         {
             throw new OptionsValidationException(WorkerOptions.Section, typeof(WorkerOptions), deviceProblems);
@@ -44,26 +45,45 @@ public static class MaeSiloHosting
         builder.Services.AddMaeCoordinator();
         builder.Services.AddMaePipeline();
         // After UseOrleans: workers stop first on shutdown and release their leases while the silo still answers.
-        builder.Services.AddShardWorkers(workers.Devices);
+        builder.Services.AddShardWorkers(workers.DeviceList().Select(d => ExecutionDevice.Parse(d).ToString()));
         return builder;
     }
 
     /// <summary>
-    /// Devices this build cannot run, found at start: a silo that took leases for a device it cannot use would fail
-    /// every shard it leased and spend their attempts.
+    /// Devices this build cannot run or that are listed twice, found at start: a silo that took leases for a device it
+    /// cannot use would fail every shard it leased and spend their attempts, and two workers on one device would
+    /// share (and swap) its one loaded model.
     /// </summary>
-    private static List<string> DeviceProblems(IEnumerable<string> devices)
+    private static List<string> DeviceProblems(IConfigurationSection workerSection, WorkerOptions workers)
     {
+        var key = $"{WorkerOptions.Section}:{nameof(WorkerOptions.Devices)}";
         var problems = new List<string>();
+        if (workerSection.GetSection(nameof(WorkerOptions.Devices)).GetChildren().Any())
+        {
+            problems.Add($"{key} is one comma-separated value (for example Mae__Worker__Devices=cuda:0,cuda:1), not numbered items.");
+            return problems;
+        }
+        var devices = workers.DeviceList();
+        if (devices.Count == 0 && !string.Equals(workers.Devices?.Trim(), WorkerOptions.NoDevices, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key} is empty: name the devices (cpu, cuda:0, …), or write '{WorkerOptions.NoDevices}' for a silo that only coordinates.");
+        }
+        var seen = new HashSet<ExecutionDevice>();
         foreach (var device in devices)
         {
             try
             {
-                OnnxSessionFactory.EnsureSupported(ExecutionDevice.Parse(device));
+                var parsed = ExecutionDevice.Parse(device);
+                if (!seen.Add(parsed))
+                {
+                    problems.Add($"{key} names {parsed} twice: one worker runs each device.");
+                    continue;
+                }
+                OnnxSessionFactory.EnsureSupported(parsed);
             }
             catch (Exception e) when (e is ArgumentException or DeviceUnavailableException)
             {
-                problems.Add($"{WorkerOptions.Section}:Devices '{device}': {e.Message}");
+                problems.Add($"{key} '{device}': {e.Message}");
             }
         }
         return problems;

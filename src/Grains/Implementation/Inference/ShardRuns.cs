@@ -11,6 +11,9 @@ namespace Mae.Cluster.Grains.Inference;
 /// </summary>
 public sealed partial class ShardRuns(IShardExecutorFactory executors, ILogger<ShardRuns> logger) : IDisposable
 {
+    /// <summary>How long disposal waits for cancelled runs to end; a batch in flight finishes first.</summary>
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, Lazy<IShardExecutor>> _executors = new();
     private readonly ConcurrentDictionary<Guid, Run> _runs = new();
 
@@ -73,11 +76,22 @@ public sealed partial class ShardRuns(IShardExecutorFactory executors, ILogger<S
         }
     }
 
+    /// <summary>
+    /// Stops every run and waits (a bounded while) for them to end before the executors, and the models they hold, are
+    /// disposed: a model disposed under a running batch is freed twice in native code and takes the process down.
+    /// </summary>
     public void Dispose()
     {
-        foreach (var run in _runs.Values)
+        var running = _runs.Values.ToArray();
+        foreach (var run in running)
         {
             run.Cancel();
+        }
+        if (!Task.WaitAll(running.Select(r => (Task)r.Task).ToArray(), DisposeWait))
+        {
+            // Leaked rather than freed under a running batch; the process is ending anyway.
+            LogRunsOutlivedShutdown(logger, running.Count(r => !r.Task.IsCompleted), DisposeWait);
+            return;
         }
         foreach (var executor in _executors.Values.Where(e => e.IsValueCreated))
         {
@@ -99,6 +113,9 @@ public sealed partial class ShardRuns(IShardExecutorFactory executors, ILogger<S
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} shard runs were still running {Wait} after they were cancelled; their models are left undisposed")]
+    private static partial void LogRunsOutlivedShutdown(ILogger logger, int count, TimeSpan wait);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} shard {Shard} attempt {Attempt} failed on {Device}")]
     private static partial void LogShardFailed(ILogger logger, Exception exception, string job, int shard, int attempt, string device);

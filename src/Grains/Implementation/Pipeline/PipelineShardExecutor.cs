@@ -13,11 +13,13 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// behind <see cref="ShardProcessor"/>, which writes the shard's outputs and commit record. A shard already
 /// committed is not recomputed. The engine is rebuilt only when a job needs another model, seed, mask ratio or precision.
 /// Precision and checkpoint come from the job.json written when the job was enumerated, so every silo computes a
-/// job's shards alike whatever its own defaults.
+/// job's shards alike whatever its own defaults. One shard runs at a time: the engine is swapped between jobs, and
+/// must never be disposed under another shard's batches.
 /// </summary>
 public sealed class PipelineShardExecutor(string device, InferenceOptions options, ModelResolver models, StorageOptions? storage, ILogger logger)
     : IShardExecutor, IDisposable
 {
+    private readonly SemaphoreSlim _oneShardAtATime = new(1, 1);
     private MaeEngine? _engine;
     private EngineKey? _engineFor;
     private (string JobId, JobManifest Manifest)? _manifest;
@@ -25,6 +27,19 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     public async Task<ShardResult> ExecuteAsync(ShardWork work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        await _oneShardAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ExecuteOneAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneShardAtATime.Release();
+        }
+    }
+
+    private async Task<ShardResult> ExecuteOneAsync(ShardWork work, CancellationToken cancellationToken)
+    {
         var spec = work.Spec;
         var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
         var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
@@ -119,7 +134,11 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         return _engine;
     }
 
-    public void Dispose() => _engine?.Dispose();
+    public void Dispose()
+    {
+        _engine?.Dispose();
+        _oneShardAtATime.Dispose();
+    }
 
     private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
 }

@@ -7,11 +7,28 @@ public sealed class WorkerOptions
 {
     public const string Section = "Mae:Worker";
 
-    /// <summary>One worker per entry ("cpu", "cuda:0", "cuda:1", …); empty for a silo that only coordinates.</summary>
-    /// <remarks>An array, so configuration replaces the default rather than appending to it.</remarks>
-#pragma warning disable CA1819 // Bound from configuration; never mutated after start-up.
-    public string[] Devices { get; set; } = ["cpu"];
-#pragma warning restore CA1819
+    /// <summary>The devices of a silo whose settings name none.</summary>
+    public const string DefaultDevices = "cpu";
+
+    /// <summary>Written for <see cref="Devices"/> on a silo that only coordinates.</summary>
+    public const string NoDevices = "none";
+
+    /// <summary>
+    /// The devices to run one worker each on, comma-separated ("cpu", "cuda:0,cuda:1"); <see cref="NoDevices"/> for a
+    /// silo that only coordinates.
+    /// </summary>
+    /// <remarks>
+    /// One string rather than a list: the configuration binder appends a list's items to its default instead of
+    /// replacing them, so a list defaulting to "cpu" would run a CPU worker beside every configured GPU.
+    /// </remarks>
+    public string? Devices { get; set; } = DefaultDevices;
+
+    /// <summary>The entries of <see cref="Devices"/>, in order; empty for <see cref="NoDevices"/>.</summary>
+    public IReadOnlyList<string> DeviceList()
+    {
+        var entries = (Devices ?? DefaultDevices).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return entries is [var only] && only.Equals(NoDevices, StringComparison.OrdinalIgnoreCase) ? [] : entries;
+    }
 
     /// <summary>Shards leased ahead of the one running, so the next starts without a round trip.</summary>
     [Range(1, 16)]
