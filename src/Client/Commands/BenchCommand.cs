@@ -45,7 +45,7 @@ internal static class BenchCommand
 
             using var probe = new MatMulProbe(dev, threadCount, prec, GemmM, GemmK, GemmN, Path.Combine(resolved.GraphCacheDirectory, "probe"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"machine: {Environment.ProcessorCount} cores, device {dev}, precision {prec}, threads {(threadCount == 0 ? "all" : threadCount.ToString(CultureInfo.InvariantCulture))}, model {config.HiddenSize}-wide × {config.NumHiddenLayers} layers"));
+                $"machine: {Environment.ProcessorCount} cores, device {dev}, precision {prec}, threads {(threadCount == 0 ? CpuCores.ForInference : threadCount).ToString(CultureInfo.InvariantCulture)}, model {config.HiddenSize}-wide × {config.NumHiddenLayers} layers"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"MatMul yardstick: ONNX Runtime {GemmM}×{GemmK}×{GemmN} at the same precision, measured just before each row."));
             Console.WriteLine();

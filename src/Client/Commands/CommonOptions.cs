@@ -69,7 +69,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "Inference threads on CPU (0 = one per core).",
+        Description = "Inference threads on CPU (0 = one per physical core).",
         DefaultValueFactory = _ => 0,
     };
 

@@ -22,7 +22,7 @@ public sealed class MaeEngineOptions
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per physical core.</summary>
     [Range(0, 1024)]
     public int InferenceThreads { get; set; }
 

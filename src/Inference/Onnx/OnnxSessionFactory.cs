@@ -7,7 +7,7 @@ public static class OnnxSessionFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
 
-    /// <param name="intraOpThreads">Threads for one operator on CPU; 0 lets ONNX Runtime use every core.</param>
+    /// <param name="intraOpThreads">Threads for one operator on CPU; 0 for one per physical core (<see cref="CpuCores.ForInference"/>).</param>
     public static InferenceSession Create(string modelPath, ExecutionDevice device, int intraOpThreads)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -15,7 +15,7 @@ public static class OnnxSessionFactory
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = intraOpThreads,
+            IntraOpNumThreads = intraOpThreads > 0 ? intraOpThreads : CpuCores.ForInference,
             InterOpNumThreads = 1,
             // ONNX Runtime's warnings (e.g. shape ops placed on the CPU beside a CUDA graph) are expected here, not actionable.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,

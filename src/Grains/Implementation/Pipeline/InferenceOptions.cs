@@ -17,7 +17,7 @@ public sealed class InferenceOptions
     /// <summary>Where exported ONNX graphs are cached between runs; null means the model cache's (<c>$MAE_HOME/graphs</c>), as the CLI uses.</summary>
     public string? GraphCacheDirectory { get; set; }
 
-    /// <summary>Threads of one model call on the CPU; 0 lets ONNX Runtime use one per core.</summary>
+    /// <summary>Threads of one model call on the CPU; 0 = one per physical core.</summary>
     [Range(0, 1024)]
     public int InferenceThreads { get; set; }
 
