@@ -1,4 +1,5 @@
 using Mae.Cluster.Grains.Tests.Infrastructure;
+using Mae.Cluster.Grains.Workers;
 
 namespace Mae.Cluster.Grains.Tests;
 
@@ -96,10 +97,28 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
 
         Assert.Equal(JobState.Cancelled, cancelled.State);
         Assert.Equal(JobState.Cancelled, settled.State);
-        // Six workers hold at most one running, one queued and one in hand each: nothing beyond those was leased.
-        Assert.InRange(settled.ShardsDone, 1, 18);
+        // Six workers hold at most two running, one queued and one in hand each: nothing beyond those was leased.
+        Assert.InRange(settled.ShardsDone, 1, 6 * (new WorkerOptions().ShardsInFlight + 2));
         Assert.Equal(settled.ShardsDone, fixture.Work.ExecutionsOf(jobId).Count);
         Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetActiveJobsAsync());
+    }
+
+    [Fact]
+    public async Task EachDeviceWorksOnAsManyShardsAtOnceAsItsWorkerAllowsAndNoMore()
+    {
+        var jobId = ClusterFixture.NewJobId("inflight");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { Gate = gate });
+        var allowed = 6 * new WorkerOptions().ShardsInFlight; // three silos of two devices
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(1000));
+        await WaitUntilAsync(() => fixture.Work.StartedShards(jobId) >= allowed);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+
+        Assert.Equal(allowed, fixture.Work.StartedShards(jobId));
+        await fixture.Job(jobId).CancelAsync(abandonInFlight: true);
+        gate.SetResult();
+        await fixture.WaitForAsync(jobId, s => s.ShardsLeased == 0);
     }
 
     [Fact]
@@ -165,5 +184,15 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
 
         Assert.Contains("/nowhere/at/all", status.Reason, StringComparison.Ordinal);
         Assert.Equal(0, status.Shards);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < limit, "the condition never held");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
     }
 }

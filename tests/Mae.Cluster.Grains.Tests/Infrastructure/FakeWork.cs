@@ -24,6 +24,9 @@ internal sealed class FakeWork : IDisposable
 
     public int AttemptsOf(string jobId, int shard) => _attempts.GetValueOrDefault((jobId, shard));
 
+    /// <summary>How many of the job's shards have been started at least once.</summary>
+    public int StartedShards(string jobId) => _attempts.Keys.Count(k => k.Job == jobId);
+
     public void Record(string jobId, int shard, string silo) => _executions.GetOrAdd(jobId, _ => new()).Enqueue((shard, silo));
 
     public IReadOnlyList<(int Shard, string Silo)> ExecutionsOf(string jobId) =>

@@ -13,33 +13,21 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// behind <see cref="ShardProcessor"/>, which writes the shard's outputs and commit record. A shard already
 /// committed is not recomputed. The engine is rebuilt only when a job needs another model, seed, mask ratio or precision.
 /// Precision and checkpoint come from the job.json written when the job was enumerated, so every silo computes a
-/// job's shards alike whatever its own defaults. One shard runs at a time: the engine is swapped between jobs, and
-/// must never be disposed under another shard's batches.
+/// job's shards alike whatever its own defaults. Shards running at once share the engine (its inference thread takes
+/// their batches in turn, so one shard's decoding and writing overlap another's model calls); a shard of a job that
+/// needs another engine waits until the current one is free (<see cref="SharedEngine{TKey, TEngine}"/>).
 /// </summary>
 public sealed class PipelineShardExecutor(string device, InferenceOptions options, ModelResolver models, StorageOptions? storage, ILogger logger)
     : IShardExecutor, IDisposable
 {
-    private readonly SemaphoreSlim _oneShardAtATime = new(1, 1);
-    private MaeEngine? _engine;
-    private EngineKey? _engineFor;
-    private (string JobId, JobManifest Manifest)? _manifest;
+    private SharedEngine<EngineKey, MaeEngine>? _engine;
+    private JobManifestOf? _manifest;
+
+    private SharedEngine<EngineKey, MaeEngine> Engine => LazyInitializer.EnsureInitialized(ref _engine, () => new(LoadAsync));
 
     public async Task<ShardResult> ExecuteAsync(ShardWork work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        await _oneShardAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ExecuteOneAsync(work, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _oneShardAtATime.Release();
-        }
-    }
-
-    private async Task<ShardResult> ExecuteOneAsync(ShardWork work, CancellationToken cancellationToken)
-    {
         var spec = work.Spec;
         var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
         var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
@@ -52,8 +40,8 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             return new ShardResult(record.Images, record.Failures, 0);
         }
         var shard = await ShardListingPages.ReadAsync(output, work.Shard, cancellationToken).ConfigureAwait(false);
-        var engine = await EngineAsync(spec, manifest, cancellationToken).ConfigureAwait(false);
-        var processor = new ShardProcessor(engine, input, output, ShardOptions(spec), fingerprint, logger);
+        using var engine = await EngineAsync(spec, manifest, cancellationToken).ConfigureAwait(false);
+        var processor = new ShardProcessor(engine.Engine, input, output, ShardOptions(spec), fingerprint, logger);
         var outcome = await processor.ProcessAsync(shard, cancellationToken).ConfigureAwait(false);
         return new ShardResult(outcome.Images, outcome.Failures, outcome.InputBytes);
     }
@@ -95,50 +83,50 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         }
         var manifest = await JobOutputClaim.ReadAsync(output, cancellationToken).ConfigureAwait(false)
                        ?? throw new InvalidDataException($"{OutputLayout.JobManifest} is missing from {output.Location}; was job {jobId} enumerated?");
-        _manifest = (jobId, manifest);
+        _manifest = new JobManifestOf(jobId, manifest);
         return manifest;
     }
 
-    private async Task<MaeEngine> EngineAsync(JobSpec spec, JobManifest manifest, CancellationToken cancellationToken)
+    /// <summary>A lease on the engine the job needs, once its checkpoint is known to be the one the job started with.</summary>
+    private async Task<SharedEngine<EngineKey, MaeEngine>.Lease> EngineAsync(JobSpec spec, JobManifest manifest, CancellationToken cancellationToken)
     {
         var precision = manifest.Precision == "fp16" ? Precision.Fp16 : Precision.Fp32;
         var key = new EngineKey(spec.Model, spec.Revision, spec.Seed, spec.MaskRatio, precision, spec.BatchSize ?? options.BatchSize);
-        if (_engine is null || _engineFor != key)
-        {
-            _engine?.Dispose();
-            _engine = null;
-            var directory = await models.ResolveAsync(spec.Model, spec.Revision, cancellationToken).ConfigureAwait(false);
-            var engine = MaeEngine.Create(new MaeEngineOptions
-            {
-                ModelDirectory = directory,
-                GraphCacheDirectory = options.GraphCacheDirectory ?? models.GraphCacheDirectory,
-                Device = ExecutionDevice.Parse(device),
-                Precision = precision,
-                BatchSize = key.BatchSize,
-                Seed = spec.Seed,
-                MaskRatio = spec.MaskRatio,
-                InferenceThreads = options.InferenceThreads,
-                DecodeThreads = options.DecodeThreads,
-                DecodeMode = options.DecodeMode,
-            }, logger);
-            _engine = engine;
-            _engineFor = key;
-        }
+        var lease = await Engine.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        var hash = lease.Engine.CheckpointHash;
         // A folder model can differ between machines: computing with other weights would mix two models in one output.
-        if (!string.Equals(_engine.CheckpointHash, manifest.ModelSha256, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(hash, manifest.ModelSha256, StringComparison.OrdinalIgnoreCase))
         {
+            lease.Dispose();
             throw new InvalidDataException(
-                $"The checkpoint '{spec.Model}' on this silo (sha256 {_engine.CheckpointHash[..12]}…) differs from the one the job was started with " +
+                $"The checkpoint '{spec.Model}' on this silo (sha256 {hash[..12]}…) differs from the one the job was started with " +
                 $"(sha256 {manifest.ModelSha256[..Math.Min(12, manifest.ModelSha256.Length)]}…); refusing to mix two models in one output.");
         }
-        return _engine;
+        return lease;
     }
 
-    public void Dispose()
+    private async Task<MaeEngine> LoadAsync(EngineKey key, CancellationToken cancellationToken)
     {
-        _engine?.Dispose();
-        _oneShardAtATime.Dispose();
+        var directory = await models.ResolveAsync(key.Model, key.Revision, cancellationToken).ConfigureAwait(false);
+        return MaeEngine.Create(new MaeEngineOptions
+        {
+            ModelDirectory = directory,
+            GraphCacheDirectory = options.GraphCacheDirectory ?? models.GraphCacheDirectory,
+            Device = ExecutionDevice.Parse(device),
+            Precision = key.Precision,
+            BatchSize = key.BatchSize,
+            Seed = key.Seed,
+            MaskRatio = key.MaskRatio,
+            InferenceThreads = options.InferenceThreads,
+            DecodeThreads = options.DecodeThreads,
+            DecodeMode = options.DecodeMode,
+        }, logger);
     }
+
+    public void Dispose() => _engine?.Dispose();
+
+    /// <summary>The job.json of the job last seen, replaced whole so concurrent shards never read half of it.</summary>
+    private sealed record JobManifestOf(string JobId, JobManifest Manifest);
 
     private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
 }

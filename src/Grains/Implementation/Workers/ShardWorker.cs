@@ -9,9 +9,10 @@ namespace Mae.Cluster.Grains.Workers;
 /// <summary>
 /// One device's worker loop. It exists because work is pulled, not pushed: each device leases shards as fast as it
 /// finishes them, so faster silos take more and a silo added mid-job joins in by simply starting to ask. Three
-/// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (one shard
-/// at a time, handed to this silo's <see cref="IShardInferenceGrain"/> for the device, which computes it on the
-/// device's own threads) and renewing every held lease. Every grain call is short; none lasts a shard. On shutdown
+/// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (up to
+/// <see cref="WorkerOptions.ShardsInFlight"/> shards at once, each handed to this silo's
+/// <see cref="IShardInferenceGrain"/> for the device, which computes it on the device's own threads) and renewing
+/// every held lease. Every grain call is short; none lasts a shard. On shutdown
 /// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
@@ -88,20 +89,34 @@ public sealed partial class ShardWorker(
 
     private async Task ExecuteLoopAsync(ChannelReader<HeldLease> queue, CancellationToken stoppingToken)
     {
+        var running = new List<Task>(options.ShardsInFlight);
         try
         {
             await foreach (var held in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                var released = await ExecuteAsync(held, stoppingToken).ConfigureAwait(false);
-                if (!released)
+                running.Add(ExecuteThenForgetAsync(held, stoppingToken));
+                if (running.Count == options.ShardsInFlight)
                 {
-                    _held.TryRemove(held.Lease.LeaseId, out _);
-                    held.Dispose();
+                    running.Remove(await Task.WhenAny(running).ConfigureAwait(false));
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteThenForgetAsync(HeldLease held, CancellationToken stoppingToken)
+    {
+        var released = await ExecuteAsync(held, stoppingToken).ConfigureAwait(false);
+        if (!released)
+        {
+            _held.TryRemove(held.Lease.LeaseId, out _);
+            held.Dispose();
         }
     }
 
@@ -151,7 +166,7 @@ public sealed partial class ShardWorker(
 
     /// <summary>
     /// Starts the shard on this silo's device and polls until it ends; once <paramref name="cancellationToken"/> fires
-    /// the run is asked to stop, and still waited for, so a device never runs two shards of this worker at once.
+    /// the run is asked to stop, and still waited for, so a device never runs more shards than the worker allows.
     /// </summary>
     private async Task<ShardRunOutcome> RunOnDeviceAsync(ShardWork work, CancellationToken cancellationToken)
     {

@@ -30,7 +30,15 @@ public sealed class WorkerOptions
         return entries is [var only] && only.Equals(NoDevices, StringComparison.OrdinalIgnoreCase) ? [] : entries;
     }
 
-    /// <summary>Shards leased ahead of the one running, so the next starts without a round trip.</summary>
+    /// <summary>
+    /// Shards a device works on at once. Two share its model (see <c>SharedEngine</c>): while one shard's last batch
+    /// is on the device, the next one's images are already being read and decoded, so the device never idles between
+    /// shards.
+    /// </summary>
+    [Range(1, 8)]
+    public int ShardsInFlight { get; set; } = 2;
+
+    /// <summary>Shards leased ahead of the ones running, so the next starts without a round trip.</summary>
     [Range(1, 16)]
     public int Prefetch { get; set; } = 1;
 
