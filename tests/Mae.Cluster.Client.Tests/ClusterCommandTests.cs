@@ -7,7 +7,7 @@ using Mae.Cluster.Grains;
 namespace Mae.Cluster.Client.Tests;
 
 /// <summary>submit, status, list and cancel as real <c>mae</c> processes against a real silo on loopback.</summary>
-public sealed class ClusterCommandTests(TestSilo silo) : IClassFixture<TestSilo>
+public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo coordinatorOnly) : IClassFixture<TestSilo>, IClassFixture<CoordinatorOnlyTestSilo>
 {
     [Fact]
     public async Task SubmitWaitRunsTheJobToCompletionAndExitsZero()
@@ -70,23 +70,26 @@ public sealed class ClusterCommandTests(TestSilo silo) : IClassFixture<TestSilo>
     [Fact]
     public async Task CancelledJobIsReportedCancelledAndStatusExitsOne()
     {
-        // Many one-image shards, so the job is still going when cancel arrives.
-        var (input, _) = TestInputs.WriteLoose(silo.Temp, copies: 4);
-        var output = silo.Temp.Combine($"output-{Guid.NewGuid():N}");
+        // A silo without workers: the job is enumerated and waits, so the cancel always lands before it could finish.
+        var (input, _) = TestInputs.WriteLoose(coordinatorOnly.Temp);
+        var output = coordinatorOnly.Temp.Combine($"output-{Guid.NewGuid():N}");
         var jobId = NewJobId("cancel");
-        var submit = await silo.MaeAsync("submit", input, "--output", output, "--model", silo.Model, "--shard-size", "1", "--job-id", jobId);
+        var submit = await coordinatorOnly.MaeAsync("submit", input, "--output", output, "--model", coordinatorOnly.Model, "--job-id", jobId);
         Assert.True(submit.ExitCode == 0, submit.StdErr);
+        await coordinatorOnly.WaitForAsync(jobId, s => s.State == JobState.Running);
 
-        var cancel = await silo.MaeAsync("cancel", jobId);
+        var cancel = await coordinatorOnly.MaeAsync("cancel", jobId);
 
         Assert.True(cancel.ExitCode == 0, cancel.StdErr);
         Assert.Contains($"{jobId} cancelled", cancel.StdOut, StringComparison.Ordinal);
-        var status = await silo.MaeAsync("status", jobId);
+        var status = await coordinatorOnly.MaeAsync("status", jobId);
         Assert.Equal(1, status.ExitCode);
         Assert.Contains($"{jobId} cancelled", status.StdOut, StringComparison.Ordinal);
-        var json = await silo.MaeAsync("status", jobId, "--json");
+        var json = await coordinatorOnly.MaeAsync("status", jobId, "--json");
         Assert.Equal(1, json.ExitCode);
-        Assert.Equal("cancelled", SingleJsonLine(json.StdOut).GetProperty("state").GetString());
+        var cancelled = SingleJsonLine(json.StdOut);
+        Assert.Equal("cancelled", cancelled.GetProperty("state").GetString());
+        Assert.Equal(0, cancelled.GetProperty("shardsDone").GetInt32());
         Assert.False(File.Exists(Path.Combine(output, "_SUCCESS")));
     }
 

@@ -38,6 +38,9 @@ public class TestSilo : IAsyncLifetime
         };
     }
 
+    /// <summary>The silo's <c>Mae:Worker:Devices</c>.</summary>
+    protected virtual string Devices => "cpu";
+
     /// <summary>The tiny checkpoint's folder, readable by the silo and the client alike.</summary>
     public string Model { get; }
 
@@ -65,7 +68,7 @@ public class TestSilo : IAsyncLifetime
             ["Mae:Cluster:SiloPort"] = SiloPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Cluster:GatewayPort"] = GatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Coordinator:PartitionSize"] = "4",
-            ["Mae:Worker:Devices"] = "cpu",
+            ["Mae:Worker:Devices"] = Devices,
             ["Mae:Worker:IdleDelay"] = "00:00:00.050",
             ["Mae:Worker:RenewInterval"] = "00:00:01",
             ["Mae:Inference:BatchSize"] = "4",
@@ -114,3 +117,9 @@ public class TestSilo : IAsyncLifetime
 
 /// <summary>A silo of its own for the refusal tests, so "no job was created" can be checked as an empty job list.</summary>
 public sealed class RefusalTestSilo : TestSilo;
+
+/// <summary>A silo that only coordinates (<c>Devices=none</c>): its jobs are listed and wait, never computed, until cancelled.</summary>
+public sealed class CoordinatorOnlyTestSilo : TestSilo
+{
+    protected override string Devices => "none";
+}
