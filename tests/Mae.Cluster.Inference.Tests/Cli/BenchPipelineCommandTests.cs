@@ -18,7 +18,7 @@ public sealed class BenchPipelineCommandTests : IDisposable
         var rows = BenchFigures.Rows(run.StdOut).Where(r => r.Length == 2).ToDictionary(r => r[0], r => r[1]);
         var modelOnly = BenchFigures.Number(rows["model only (features + reconstruction, pre-made tensors)"]);
         var runner = BenchFigures.Number(rows["end to end (8 JPEGs in tar shards → npy/parquet)"]);
-        var embedded = BenchFigures.Number(rows["`mae run` path: the same shards on an embedded one-silo cluster (one worker, one shard at a time)"]);
+        var embedded = BenchFigures.Number(rows["`mae run` path: the same shards on an embedded one-silo cluster (one worker, two shards in flight)"]);
         Assert.All([modelOnly, runner, embedded], rate => Assert.True(rate > 0, run.StdOut));
         // The printed rates are rounded to 0.01, so their ratio may differ from the printed one in the third decimal.
         Assert.InRange(BenchFigures.Number(rows["ratio embedded cluster / model-only"]) - embedded / modelOnly, -0.002, 0.002);
