@@ -25,14 +25,14 @@ public static class MaeSiloServiceCollectionExtensions
     /// Register after <c>UseOrleans</c>: hosted services stop in reverse order, so workers stop (and release their
     /// leases) while the silo can still take the calls.
     /// </summary>
-    /// <exception cref="ArgumentException">A device is named twice: its workers would share, and swap, one loaded model.</exception>
+    /// <exception cref="ArgumentException">A device is named twice: one worker per device runs as many shards at once as <see cref="WorkerOptions.ShardsInFlight"/> allows.</exception>
     public static IServiceCollection AddShardWorkers(this IServiceCollection services, IEnumerable<string> devices)
     {
         ArgumentNullException.ThrowIfNull(devices);
         var named = devices.ToArray();
         if (named.GroupBy(d => d, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new ArgumentException($"Device '{twice.Key}' is named twice: one worker runs each device.", nameof(devices));
+            throw new ArgumentException($"Device '{twice.Key}' is named twice: one worker runs each device ({WorkerOptions.Section}:{nameof(WorkerOptions.ShardsInFlight)} sets how many shards it runs at once).", nameof(devices));
         }
         services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ShardRuns>();

@@ -51,8 +51,8 @@ public static class MaeSiloHosting
 
     /// <summary>
     /// Devices this build cannot run or that are listed twice, found at start: a silo that took leases for a device it
-    /// cannot use would fail every shard it leased and spend their attempts, and two workers on one device would
-    /// share (and swap) its one loaded model.
+    /// cannot use would fail every shard it leased and spend their attempts, and a second worker on a device would
+    /// only do what <see cref="WorkerOptions.ShardsInFlight"/> does.
     /// </summary>
     private static List<string> DeviceProblems(IConfigurationSection workerSection, WorkerOptions workers)
     {
@@ -76,7 +76,7 @@ public static class MaeSiloHosting
                 var parsed = ExecutionDevice.Parse(device);
                 if (!seen.Add(parsed))
                 {
-                    problems.Add($"{key} names {parsed} twice: one worker runs each device.");
+                    problems.Add($"{key} names {parsed} twice: one worker runs each device ({WorkerOptions.Section}:{nameof(WorkerOptions.ShardsInFlight)} sets how many shards it runs at once).");
                     continue;
                 }
                 OnnxSessionFactory.EnsureSupported(parsed);

@@ -32,7 +32,7 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
             while (true)
             {
                 Task changed;
-                bool load;
+                bool mustLoad;
                 TEngine? retired;
                 lock (_sync)
                 {
@@ -46,10 +46,10 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
                         _leases++;
                         return new Lease(this, _engine);
                     }
-                    load = another && _leases == 0 && !_loading;
-                    retired = load ? _engine : null;
+                    mustLoad = another && _leases == 0 && !_loading;
+                    retired = mustLoad ? _engine : null;
                     changed = _changed.Task;
-                    if (load)
+                    if (mustLoad)
                     {
                         (_engine, _key, _loading) = (null, key, true);
                     }
@@ -58,7 +58,7 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
                         (_waitingForAnother, waitingForAnother) = (_waitingForAnother + 1, true);
                     }
                 }
-                if (load)
+                if (mustLoad)
                 {
                     return await LoadAsync(retired, key, cancellationToken).ConfigureAwait(false);
                 }
