@@ -28,7 +28,7 @@ internal static class BenchPipelineCommand
         var shards = new Option<int>("--shards") { Description = "Tar shards the end-to-end images are spread over.", DefaultValueFactory = _ => 3 };
         var memoryShardSizes = new Option<int[]>("--memory-shard-sizes")
         {
-            Description = "Images per shard for the peak-memory runs (tiny model, one shard each); empty to skip.",
+            Description = "Images per shard for the peak-memory runs (tiny model, one shard each); 0 skips them.",
             DefaultValueFactory = _ => [100, 400, 1600],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -70,7 +70,7 @@ internal static class BenchPipelineCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| `mae run` path: the same shards on an embedded one-silo cluster (one worker, two shards in flight) | {embedded:F2} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio embedded cluster / model-only | {embedded / modelOnly:F3} |"));
 
-                var sizes = parse.GetValue(memoryShardSizes)!;
+                var sizes = parse.GetValue(memoryShardSizes)!.Where(size => size > 0).ToArray();
                 if (sizes.Length > 0)
                 {
                     Console.WriteLine();

@@ -26,5 +26,17 @@ public sealed class BenchPipelineCommandTests : IDisposable
         Assert.True(BenchFigures.Number(rows["4"]) > 50, run.StdOut);
     }
 
+    [Fact]
+    public async Task MemoryShardSizeZeroSkipsThePeakMemoryRuns()
+    {
+        var run = await MaeProcess.RunAsync(new Dictionary<string, string> { ["MAE_HOME"] = _temp.Combine("mae-home") },
+            "bench", "pipeline", "--model", "tiny", "--images", "4", "--shards", "1", "--batch-size", "4", "--photos", TestPhotos.Directory,
+            "--memory-shard-sizes", "0");
+
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Contains("ratio embedded cluster / model-only", run.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("peak RSS", run.StdOut, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
