@@ -112,7 +112,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         var allowed = 6 * new WorkerOptions().ShardsInFlight; // three silos of two devices
 
         await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(1000));
-        await WaitUntilAsync(() => fixture.Work.StartedShards(jobId) >= allowed);
+        await Polling.WaitUntilAsync(() => fixture.Work.StartedShards(jobId) >= allowed, TimeSpan.FromSeconds(60), $"fewer than {allowed} shards ever ran at once");
         await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
 
         Assert.Equal(allowed, fixture.Work.StartedShards(jobId));
@@ -184,15 +184,5 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
 
         Assert.Contains("/nowhere/at/all", status.Reason, StringComparison.Ordinal);
         Assert.Equal(0, status.Shards);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < limit, "the condition never held");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 }

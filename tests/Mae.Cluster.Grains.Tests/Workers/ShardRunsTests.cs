@@ -25,7 +25,7 @@ public sealed class ShardRunsTests : IDisposable
         _work.Configure("job", new FakeJobBehaviour { Gate = gate, ImagesPerShard = 7, FailedImagesPerShard = 1 });
 
         var run = _runs.Start("cpu", Work(shard: 3));
-        await WaitUntilAsync(() => _work.AttemptsOf("job", 3) == 1);
+        await Polling.WaitUntilAsync(() => _work.AttemptsOf("job", 3) == 1, LongWait, "the run never started");
 
         Assert.Null(await _runs.PollAsync(run, ShortWait)); // still computing: the poll gave up after its short wait
         gate.SetResult();
@@ -41,7 +41,7 @@ public sealed class ShardRunsTests : IDisposable
     {
         _work.Configure("job", new FakeJobBehaviour { Gate = new TaskCompletionSource() });
         var run = _runs.Start("cpu", Work(shard: 5));
-        await WaitUntilAsync(() => _work.AttemptsOf("job", 5) == 1);
+        await Polling.WaitUntilAsync(() => _work.AttemptsOf("job", 5) == 1, LongWait, "the run never started");
 
         _runs.Cancel(run);
         var outcome = await _runs.PollAsync(run, LongWait);
@@ -67,16 +67,6 @@ public sealed class ShardRunsTests : IDisposable
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _runs.PollAsync(Guid.NewGuid(), ShortWait));
 
     private static ShardWork Work(int shard) => new("job", FakeInputCatalog.Spec(10), shard, Attempt: 1);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var limit = DateTime.UtcNow + LongWait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < limit, "the run never started");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-    }
 
     public void Dispose()
     {

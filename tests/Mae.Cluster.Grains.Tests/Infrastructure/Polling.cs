@@ -1,0 +1,15 @@
+namespace Mae.Cluster.Grains.Tests.Infrastructure;
+
+/// <summary>Waits for something observed in the test process to hold, polling with a deadline (never a fixed sleep).</summary>
+internal static class Polling
+{
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string failure)
+    {
+        var limit = DateTime.UtcNow + deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < limit, failure);
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+}
