@@ -83,6 +83,34 @@ public sealed class SharedEngineTests
     }
 
     [Fact]
+    public async Task WhileAModelLoadsNoOtherLoadStartsAndShardsNeedingItShareThatOneLoad()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var shared = new SharedEngine<string, Model>(async (key, _) =>
+        {
+            var model = Load(key);
+            await gate.Task;
+            return model;
+        });
+        var first = shared.AcquireAsync("a", TestContext.Current.CancellationToken);
+        var sameModel = shared.AcquireAsync("a", TestContext.Current.CancellationToken);
+        var other = shared.AcquireAsync("b", TestContext.Current.CancellationToken);
+        await Task.Delay(Moment, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["a"], _loaded.Select(m => m.Key));
+        gate.SetResult();
+        var a = await first.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        var a2 = await sameModel.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        Assert.Same(a.Engine, a2.Engine);
+        Assert.False(other.IsCompleted);
+        a.Dispose();
+        a2.Dispose();
+        using var b = await other.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        Assert.Equal(["a", "b"], _loaded.Select(m => m.Key));
+        Assert.True(a.Engine.Disposed);
+    }
+
+    [Fact]
     public async Task AFailedLoadLetsTheNextShardTryAgain()
     {
         using var shared = new SharedEngine<string, Model>((key, _) =>

@@ -10,14 +10,14 @@ namespace Mae.Cluster.Grains.Pipeline;
 /// <typeparam name="TKey">What makes two models the same (checkpoint, seed, mask ratio, precision, batch size).</typeparam>
 /// <typeparam name="TEngine">The loaded model.</typeparam>
 internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, Task<TEngine>> load) : IDisposable
-    where TKey : notnull
+    where TKey : class
     where TEngine : class, IDisposable
 {
     private readonly Lock _sync = new();
     private TEngine? _engine;
     private TKey? _key; // of the model loaded, or being loaded
     private int _leases;
-    private bool _loading;
+    private int _loads;
     private int _waitingForAnother;
     private TaskCompletionSource _changed = NewSignal();
 
@@ -25,8 +25,10 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
     public async Task<Lease> AcquireAsync(TKey key, CancellationToken cancellationToken)
     {
         // A shard waiting for another model stays counted until it looks again, so the loaded model's users cannot
-        // slip in between its wake-up and its turn.
+        // slip in between its wake-up and its turn. A shard that waited for this very model to load joins it anyway:
+        // it came before whoever waits for another.
         var waitingForAnother = false;
+        int? waitedForLoad = null;
         try
         {
             while (true)
@@ -41,21 +43,25 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
                         (_waitingForAnother, waitingForAnother) = (_waitingForAnother - 1, false);
                     }
                     var another = _key is null || !EqualityComparer<TKey>.Default.Equals(_key, key);
-                    if (!another && _engine is not null && _waitingForAnother == 0)
+                    if (!another && _engine is not null && (_waitingForAnother == 0 || waitedForLoad == _loads))
                     {
                         _leases++;
                         return new Lease(this, _engine);
                     }
-                    mustLoad = another && _leases == 0 && !_loading;
+                    mustLoad = another && _leases == 0 && !Loading;
                     retired = mustLoad ? _engine : null;
                     changed = _changed.Task;
                     if (mustLoad)
                     {
-                        (_engine, _key, _loading) = (null, key, true);
+                        (_engine, _key, _loads) = (null, key, _loads + 1);
                     }
                     else if (another)
                     {
                         (_waitingForAnother, waitingForAnother) = (_waitingForAnother + 1, true);
+                    }
+                    else if (Loading)
+                    {
+                        waitedForLoad = _loads;
                     }
                 }
                 if (mustLoad)
@@ -91,18 +97,21 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
         {
             lock (_sync)
             {
-                (_key, _loading) = (default, false);
+                _key = null;
                 Signal();
             }
             throw;
         }
         lock (_sync)
         {
-            (_engine, _leases, _loading) = (engine, 1, false);
+            (_engine, _leases) = (engine, 1);
             Signal();
             return new Lease(this, engine);
         }
     }
+
+    /// <summary>A model is being loaded: its key is known, the model not yet; read under the lock.</summary>
+    private bool Loading => _key is not null && _engine is null;
 
     private void Return()
     {
@@ -130,7 +139,7 @@ internal sealed class SharedEngine<TKey, TEngine>(Func<TKey, CancellationToken, 
         lock (_sync)
         {
             _engine?.Dispose();
-            _engine = null;
+            (_engine, _key) = (null, null);
         }
     }
 
