@@ -10,25 +10,19 @@ namespace Mae.Cluster.Storage.Formats;
 /// concatenate them; <c>mask</c> (list of bool, true = patch removed) is present only when asked for. The output
 /// is deterministic: the same rows give byte-identical files (no timestamps; the writer string is constant).
 /// </summary>
+/// <remarks>
+/// Every write builds its own fields and schema. Parquet.Net's <see cref="ParquetSchema"/> constructor writes
+/// levels into the fields it is given (<c>MaxDefinitionLevel = parent; MaxDefinitionLevel++</c>), so fields shared
+/// between writes let one shard's schema build corrupt another shard's levels mid-write: a null caption written as
+/// present, a file no reader can open. Building a few fields costs microseconds; sharing them cost data.
+/// </remarks>
 public static class ResultParquetFiles
 {
-    private static readonly DataField<string> KeyField = new("key", nullable: false);
-    private static readonly DataField<string> ImagePathField = new("image_path", nullable: false);
-    private static readonly DataField<float> MaeLossField = new("mae_loss", nullable: false);
-    private static readonly DataField<int> WidthField = new("width", nullable: false);
-    private static readonly DataField<int> HeightField = new("height", nullable: false);
-    private static readonly DataField<string> CaptionField = new("caption", nullable: true);
-    private static readonly DataField<bool> MaskElementField = new("element", nullable: false);
-    private static readonly ListField MaskField = new("mask", MaskElementField);
-    private static readonly DataField<string> ErrorField = new("error", nullable: false);
+    /// <summary>A new metadata schema: key, image_path, mae_loss, width, height, caption (nullable) and, if asked, mask.</summary>
+    public static ParquetSchema MetadataSchema(bool includeMask) => new MetadataColumns(includeMask).Schema;
 
-    /// <summary>The metadata schema: key, image_path, mae_loss, width, height, caption (nullable) and, if asked, mask.</summary>
-    public static ParquetSchema MetadataSchema(bool includeMask) => includeMask
-        ? new ParquetSchema(KeyField, ImagePathField, MaeLossField, WidthField, HeightField, CaptionField, MaskField)
-        : new ParquetSchema(KeyField, ImagePathField, MaeLossField, WidthField, HeightField, CaptionField);
-
-    /// <summary>The failures schema: key, image_path, error.</summary>
-    public static ParquetSchema FailuresSchema { get; } = new(KeyField, ImagePathField, ErrorField);
+    /// <summary>A new failures schema: key, image_path, error.</summary>
+    public static ParquetSchema FailuresSchema() => new FailureColumns().Schema;
 
     /// <summary>Writes <paramref name="rows"/> as a metadata file to <paramref name="destination"/> (writable, need not seek; not disposed).</summary>
     /// <exception cref="ArgumentException">A row has a null key or path, or <paramref name="includeMask"/> is set and a row has no mask.</exception>
@@ -45,22 +39,23 @@ public static class ResultParquetFiles
             }
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(MetadataSchema(includeMask), destination, WriterOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var columns = new MetadataColumns(includeMask);
+        await using var writer = await ParquetWriter.CreateAsync(columns.Schema, destination, WriterOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
         using var group = writer.CreateRowGroup();
-        await group.WriteAsync(KeyField, rows.Select(r => r.Key).ToArray()).ConfigureAwait(false);
-        await group.WriteAsync(ImagePathField, rows.Select(r => r.ImagePath).ToArray()).ConfigureAwait(false);
-        await group.WriteAsync<float>(MaeLossField, rows.Select(r => r.MaeLoss).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync<int>(WidthField, rows.Select(r => r.Width).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync<int>(HeightField, rows.Select(r => r.Height).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await group.WriteAsync(CaptionField, rows.Select(r => r.Caption!).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync(columns.Key, rows.Select(r => r.Key).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync(columns.ImagePath, rows.Select(r => r.ImagePath).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync<float>(columns.MaeLoss, rows.Select(r => r.MaeLoss).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync<int>(columns.Width, rows.Select(r => r.Width).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync<int>(columns.Height, rows.Select(r => r.Height).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync(columns.Caption, rows.Select(r => r.Caption!).ToArray()).ConfigureAwait(false);
         if (includeMask)
         {
             var (values, repetitionLevels) = FlattenMasks(rows);
 
             // Every list is present and non-empty and no element is null, so every value sits at the deepest definition level.
             var definitionLevels = new int[values.Length];
-            Array.Fill(definitionLevels, MaskElementField.MaxDefinitionLevel);
-            await group.WriteAllPartsAsync<bool>(MaskElementField, values, definitionLevels, repetitionLevels, cancellationToken).ConfigureAwait(false);
+            Array.Fill(definitionLevels, columns.MaskElement.MaxDefinitionLevel);
+            await group.WriteAllPartsAsync<bool>(columns.MaskElement, values, definitionLevels, repetitionLevels, cancellationToken).ConfigureAwait(false);
         }
 
         group.CompleteValidate();
@@ -81,11 +76,12 @@ public static class ResultParquetFiles
             }
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(FailuresSchema, destination, WriterOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var columns = new FailureColumns();
+        await using var writer = await ParquetWriter.CreateAsync(columns.Schema, destination, WriterOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
         using var group = writer.CreateRowGroup();
-        await group.WriteAsync(KeyField, rows.Select(r => r.Key).ToArray()).ConfigureAwait(false);
-        await group.WriteAsync(ImagePathField, rows.Select(r => r.ImagePath).ToArray()).ConfigureAwait(false);
-        await group.WriteAsync(ErrorField, rows.Select(r => r.Error).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync(columns.Key, rows.Select(r => r.Key).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync(columns.ImagePath, rows.Select(r => r.ImagePath).ToArray()).ConfigureAwait(false);
+        await group.WriteAsync(columns.Error, rows.Select(r => r.Error).ToArray()).ConfigureAwait(false);
         group.CompleteValidate();
     }
 
@@ -119,5 +115,46 @@ public static class ResultParquetFiles
         {
             throw new ArgumentException($"Row {index} has a null key or image_path.", parameterName);
         }
+    }
+
+    /// <summary>One write's metadata fields, owned by that write alone (see the remarks on the class).</summary>
+    private sealed class MetadataColumns
+    {
+        public MetadataColumns(bool includeMask)
+        {
+            Schema = includeMask
+                ? new ParquetSchema(Key, ImagePath, MaeLoss, Width, Height, Caption, new ListField("mask", MaskElement))
+                : new ParquetSchema(Key, ImagePath, MaeLoss, Width, Height, Caption);
+        }
+
+        public DataField<string> Key { get; } = new("key", nullable: false);
+
+        public DataField<string> ImagePath { get; } = new("image_path", nullable: false);
+
+        public DataField<float> MaeLoss { get; } = new("mae_loss", nullable: false);
+
+        public DataField<int> Width { get; } = new("width", nullable: false);
+
+        public DataField<int> Height { get; } = new("height", nullable: false);
+
+        public DataField<string> Caption { get; } = new("caption", nullable: true);
+
+        public DataField<bool> MaskElement { get; } = new("element", nullable: false);
+
+        public ParquetSchema Schema { get; }
+    }
+
+    /// <summary>One write's failure fields, owned by that write alone.</summary>
+    private sealed class FailureColumns
+    {
+        public FailureColumns() => Schema = new ParquetSchema(Key, ImagePath, Error);
+
+        public DataField<string> Key { get; } = new("key", nullable: false);
+
+        public DataField<string> ImagePath { get; } = new("image_path", nullable: false);
+
+        public DataField<string> Error { get; } = new("error", nullable: false);
+
+        public ParquetSchema Schema { get; }
     }
 }
