@@ -29,6 +29,7 @@ public static class MaeCli
         StatusCommand.Create(),
         CancelCommand.Create(),
         ListCommand.Create(),
+        VerifyCommand.Create(),
         EmbedCommand.Create(),
         ModelCommand.Create(),
         BenchCommand.Create(),

@@ -21,5 +21,16 @@ public static class OutputLayout
     /// <summary>Written last: its presence is what makes a shard done.</summary>
     public static string Commit(int shard) => $"{CommitFolder}shard_{Pad(shard)}.json";
 
+    /// <summary>The shard index of a commit record's path (<c>_commits/shard_00012.json</c>); false for any other path.</summary>
+    public static bool TryParseCommit(string path, out int shard)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        shard = -1;
+        const string Prefix = CommitFolder + "shard_";
+        return path.StartsWith(Prefix, StringComparison.Ordinal) && path.EndsWith(".json", StringComparison.Ordinal)
+               && int.TryParse(path.AsSpan(Prefix.Length, path.Length - Prefix.Length - ".json".Length), NumberStyles.None, CultureInfo.InvariantCulture, out shard)
+               && Commit(shard) == path;
+    }
+
     private static string Pad(int shard) => shard.ToString("D5", CultureInfo.InvariantCulture);
 }

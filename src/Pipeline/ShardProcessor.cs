@@ -11,15 +11,15 @@ namespace Mae.Cluster.Pipeline;
 /// Runs one shard end to end: stream its images through the engine, write img_emb / metadata / failures, then the
 /// commit record. Embeddings stream to a local staging file, so memory does not grow with the shard. Each file is
 /// written atomically and the commit record last, so a shard is either absent or complete; a rerun writes the same
-/// bytes (the mask is a function of seed and key, and batches never span shards).
+/// bytes (the mask is a function of seed and key, and batches never span shards). Before the commit record, every
+/// file is read back by a reader the writer does not share (<see cref="ResultFileCheck"/>): a Parquet file that does
+/// not read back as written is written again (<see cref="CheckedFileWrite"/>), and a shard whose files never
+/// read back fails its attempt instead of being committed.
 /// </summary>
 public sealed partial class ShardProcessor(
     MaeEngine engine, IObjectStore input, IObjectStore output, ShardJobOptions options, string jobFingerprint, ILogger? logger = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
-
-    public async Task<bool> IsCommittedAsync(int shard, CancellationToken cancellationToken) =>
-        await output.GetPropertiesAsync(OutputLayout.Commit(shard), cancellationToken).ConfigureAwait(false) is not null;
 
     public async Task<ShardOutcome> ProcessAsync(InputShard shard, CancellationToken cancellationToken)
     {
@@ -64,6 +64,11 @@ public sealed partial class ShardProcessor(
                 await npy.CompleteAsync(cancellationToken).ConfigureAwait(false);
 
                 npyFile.Position = 0;
+                if (ResultFileCheck.Embeddings(npyFile, npyFile.Length, metadata.Count, dimension, options.EmbeddingType) is { } npyProblem)
+                {
+                    throw new ResultFileException(OutputLayout.Embeddings(shard.Index), npyProblem);
+                }
+                npyFile.Position = 0;
                 await output.WriteAsync(OutputLayout.Embeddings(shard.Index), npyFile, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -72,10 +77,12 @@ public sealed partial class ShardProcessor(
             File.Delete(staging);
         }
 
-        await WriteParquetAsync(OutputLayout.Metadata(shard.Index),
-            s => ResultParquetFiles.WriteMetadataAsync(s, metadata, options.SaveMask, cancellationToken), cancellationToken).ConfigureAwait(false);
-        await WriteParquetAsync(OutputLayout.Failures(shard.Index),
-            s => ResultParquetFiles.WriteFailuresAsync(s, failures, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await CheckedFileWrite.WriteAsync(output, OutputLayout.Metadata(shard.Index),
+            s => ResultParquetFiles.WriteMetadataAsync(s, metadata, options.SaveMask, cancellationToken),
+            s => ResultFileCheck.Metadata(s, metadata, options.SaveMask), _logger, cancellationToken).ConfigureAwait(false);
+        await CheckedFileWrite.WriteAsync(output, OutputLayout.Failures(shard.Index),
+            s => ResultParquetFiles.WriteFailuresAsync(s, failures, cancellationToken),
+            s => ResultFileCheck.Failures(s, failures), _logger, cancellationToken).ConfigureAwait(false);
 
         var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, dimension, jobFingerprint);
         await output.WriteAsync(OutputLayout.Commit(shard.Index), record.ToJson(), cancellationToken).ConfigureAwait(false);
@@ -95,13 +102,6 @@ public sealed partial class ShardProcessor(
             }
             yield return sample.Image;
         }
-    }
-
-    private async Task WriteParquetAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await write(buffer).ConfigureAwait(false);
-        await output.WriteAsync(path, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Shard} committed: {Images} images, {Failures} failures in {Elapsed}")]

@@ -71,6 +71,10 @@ internal sealed class JobOptionSet
     public Option<int> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts per shard before it is marked failed and the job goes on.", DefaultValueFactory = _ => 3 };
     public Option<long?> MaxFailedImages { get; } = new("--max-failed-images") { Description = "Fail the job once more images than this have failed (default: no limit)." };
     public Option<long?> MaxFailedShards { get; } = new("--max-failed-shards") { Description = "Fail the job once more shards than this have failed (default: no limit)." };
+    public Option<bool> Repair { get; } = new("--repair")
+    {
+        Description = "First read back every committed shard of OUTPUT (as 'mae verify' does) and recompute those whose files are unreadable or inconsistent.",
+    };
 
     public void AddTo(Command command)
     {
@@ -79,7 +83,7 @@ internal sealed class JobOptionSet
         foreach (var option in new Option[]
                  {
                      Output, Model, Revision, Seed, MaskRatio, BatchSize, Precision, ShardSize, Pool, SaveMask, EmbeddingDType,
-                     MaxAttempts, MaxFailedImages, MaxFailedShards,
+                     MaxAttempts, MaxFailedImages, MaxFailedShards, Repair,
                  })
         {
             command.Options.Add(option);

@@ -49,6 +49,10 @@ internal static class RunCommand
             var resolved = await ModelResolution.ResolveAsync(model, spec.Revision, cancellationToken).ConfigureAwait(false);
             var checkpoint = MaeCheckpoint.Load(resolved.Directory, cancellationToken);
             JobPreflight.RefuseOtherJob(locations, spec, checkpoint, precision);
+            if (parse.GetValue(job.Repair))
+            {
+                await VerifyCommand.RepairAsync(locations.Output, locations.Existing is not null, cancellationToken).ConfigureAwait(false);
+            }
 
             var settings = new EmbeddedSiloSettings(parse.GetValue(device)!, spec.BatchSize.Value, precision, resolved.GraphCacheDirectory,
                 parse.GetValue(threads), parse.GetValue(decodeThreads), parse.GetValue(decodeMode));

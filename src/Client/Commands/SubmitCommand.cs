@@ -28,6 +28,15 @@ internal static class SubmitCommand
             JobPreflight.CheckSpec(spec);
             var locations = await JobPreflight.CheckLocationsAsync(spec, storage: null, cancellationToken).ConfigureAwait(false);
             JobPreflight.RefuseOtherJob(locations, spec);
+            if (parse.GetValue(job.Repair))
+            {
+                // A known id names a job that has run: the cluster would report it again instead of recomputing anything.
+                if (parse.GetValue(jobId) is not null)
+                {
+                    throw new CliException("--repair recomputes shards in a new job; leave out --job-id.");
+                }
+                await VerifyCommand.RepairAsync(locations.Output, locations.Existing is not null, cancellationToken).ConfigureAwait(false);
+            }
 
             return await ClusterCommands.WithClusterAsync(parse, config, async jobs =>
             {

@@ -11,7 +11,7 @@ namespace Mae.Cluster.Storage.Formats;
 /// the data starts at a multiple of 64 bytes. Like numpy, the header reserves room for a 21-digit first
 /// dimension, so its length does not depend on the row count and can be rewritten in place.
 /// </summary>
-internal static partial class NpyHeader
+public static partial class NpyHeader
 {
     public const int Alignment = 64;
     private const int GrowthAxisMaxDigits = 21;

@@ -1,0 +1,73 @@
+using Mae.Cluster.Storage.Formats;
+
+namespace Mae.Cluster.Pipeline;
+
+/// <summary>
+/// Reads a shard's result files back before its commit record is written, with a reader the writer does not share
+/// (<see cref="ResultParquetReader"/>; the .npy header and length), and compares them with what was meant to be
+/// written: a file that does not read back is written again, never committed.
+/// </summary>
+internal static class ResultFileCheck
+{
+    /// <summary>Why <paramref name="file"/> is not the metadata of <paramref name="written"/>, or null when it is, value for value.</summary>
+    public static string? Metadata(Stream file, IReadOnlyList<MetadataRow> written, bool includeMask)
+    {
+        IReadOnlyList<MetadataRow> read;
+        try
+        {
+            read = ResultParquetReader.ReadMetadata(file);
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        if (read.Count != written.Count)
+        {
+            return $"it reads back {read.Count} rows, {written.Count} were written";
+        }
+        for (var i = 0; i < read.Count; i++)
+        {
+            var (r, w) = (read[i], written[i]);
+            var same = r.Key == w.Key && r.ImagePath == w.ImagePath && r.MaeLoss.Equals(w.MaeLoss) && r.Width == w.Width && r.Height == w.Height
+                       && r.Caption == w.Caption && (includeMask ? r.Mask is not null && r.Mask.SequenceEqual(w.Mask!) : r.Mask is null);
+            if (!same)
+            {
+                return $"row {i} (key '{w.Key}') reads back as other values";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Why <paramref name="file"/> is not the failures file of <paramref name="written"/>, or null when it is.</summary>
+    public static string? Failures(Stream file, IReadOnlyList<FailureRow> written)
+    {
+        try
+        {
+            var read = ResultParquetReader.ReadFailures(file);
+            return read.SequenceEqual(written) ? null : $"it reads back other rows ({read.Count} rows, {written.Count} were written)";
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Why <paramref name="file"/> (from its start) is not an .npy of <paramref name="rows"/> × <paramref name="columns"/>, or null.</summary>
+    public static string? Embeddings(Stream file, long length, long rows, int columns, NpyElementType elementType)
+    {
+        try
+        {
+            var (descr, fortranOrder, shape) = NpyHeader.Read(file);
+            var expected = file.Position + (rows * columns * NpyHeader.ElementSize(elementType));
+            if (descr != NpyHeader.Descr(elementType) || fortranOrder || shape is not [var r, var c] || r != rows || c != columns)
+            {
+                return $"its header says {descr} {string.Join('×', shape)}, expected {NpyHeader.Descr(elementType)} {rows}×{columns}";
+            }
+            return length == expected ? null : $"it holds {length} bytes, its header needs {expected}";
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            return $"its header is unreadable: {e.Message}";
+        }
+    }
+}
