@@ -35,10 +35,14 @@ public sealed record JobManifest
 
     /// <summary>Shards given up on (cluster jobs only); their images are missing, so such an output gets no _SUCCESS.</summary>
     [JsonPropertyName("failed_shards")] public int? FailedShards { get; init; }
+    /// <summary>Why a job failed (state <c>failed</c>): for example, that no image could be embedded.</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
     [JsonPropertyName("started_at")] public DateTimeOffset StartedAt { get; init; }
     [JsonPropertyName("finished_at")] public DateTimeOffset? FinishedAt { get; init; }
     [JsonPropertyName("elapsed_seconds")] public double? ElapsedSeconds { get; init; }
     [JsonPropertyName("images_per_second")] public double? ImagesPerSecond { get; init; }
+    /// <summary>When a later run of the same job last finished (the timings above stay the first completion's).</summary>
+    [JsonPropertyName("last_rerun_finished_at")] public DateTimeOffset? LastRerunFinishedAt { get; init; }
     [JsonPropertyName("software_version")] public required string SoftwareVersion { get; init; }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

@@ -102,7 +102,18 @@ public static class JobOutputClaim
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(running);
         var elapsed = (finishedAt - running.StartedAt).TotalSeconds;
-        var completed = running with
+        // A rerun of a job that had completed: its timings describe the run that did the work, not the one that found it done.
+        var completed = running.FinishedAt is not null && running.State != Failed
+            ? running with
+            {
+                State = failedShards > 0 ? CompletedWithFailedShards : "completed",
+                Images = images,
+                Failures = failures,
+                FailedShards = failedShards > 0 ? failedShards : null,
+                Reason = null,
+                LastRerunFinishedAt = finishedAt,
+            }
+            : running with
         {
             State = failedShards > 0 ? CompletedWithFailedShards : "completed",
             Images = images,
@@ -111,6 +122,7 @@ public static class JobOutputClaim
             FinishedAt = finishedAt,
             ElapsedSeconds = Math.Round(elapsed, 3),
             ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
+            Reason = null,
         };
         await output.WriteAsync(OutputLayout.JobManifest, completed.ToJson(), cancellationToken).ConfigureAwait(false);
         if (failedShards > 0)
@@ -119,6 +131,33 @@ public static class JobOutputClaim
         }
         await output.WriteAsync(OutputLayout.SuccessMarker, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         return completed;
+    }
+
+    /// <summary>The job.json state of a job that ended without a usable output (nothing embedded).</summary>
+    public const string Failed = "failed";
+
+    /// <summary>
+    /// Records a job that ran to its end but failed (every image failed, so nothing was embedded): job.json says
+    /// <see cref="Failed"/> with its counts and <paramref name="reason"/>, and there is no _SUCCESS (one left by an
+    /// earlier run is removed: this output is not whole). Returns the final manifest.
+    /// </summary>
+    public static async Task<JobManifest> MarkFailedAsync(IObjectStore output, JobManifest running, long images, long failures, string reason,
+        DateTimeOffset finishedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(running);
+        var failed = running with
+        {
+            State = Failed,
+            Reason = reason,
+            Images = images,
+            Failures = failures,
+            FinishedAt = finishedAt,
+            ElapsedSeconds = Math.Round((finishedAt - running.StartedAt).TotalSeconds, 3),
+        };
+        await output.DeleteAsync(OutputLayout.SuccessMarker, cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(OutputLayout.JobManifest, failed.ToJson(), cancellationToken).ConfigureAwait(false);
+        return failed;
     }
 
     /// <summary>A blob URL without its (redacted) SAS query, which changes whenever the token is renewed.</summary>

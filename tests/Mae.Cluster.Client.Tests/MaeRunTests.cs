@@ -35,9 +35,71 @@ public sealed class MaeRunTests : IDisposable
         var rerun = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny", "--shard-size", "5", "--seed", "4");
 
         Assert.True(rerun.ExitCode == 0, rerun.StdErr);
-        Assert.Contains($"{keys.Length} images embedded", rerun.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"Nothing to do: all {shards} shards were already committed by an earlier run ({keys.Length} images, 0 failed)",
+            rerun.StdErr, StringComparison.Ordinal);
+        // The timings stay those of the run that did the work; the rerun is noted beside them.
+        var rerunManifest = JobOutputFiles.Manifest(output);
+        foreach (var timing in new[] { "started_at", "finished_at", "elapsed_seconds", "images_per_second" })
+        {
+            Assert.Equal(manifest.GetProperty(timing).GetRawText(), rerunManifest.GetProperty(timing).GetRawText());
+        }
+        Assert.True(rerunManifest.GetProperty("last_rerun_finished_at").GetDateTimeOffset() > manifest.GetProperty("finished_at").GetDateTimeOffset());
         Assert.Equal(written, JobOutputFiles.ShardFileTimes(output));
         Assert.Equal(keys, JobOutputFiles.AllKeys(output));
+    }
+
+    [Fact]
+    public async Task ARerunAfterAShardWasLostSaysHowManyItComputedAndHowManyWereAlreadyCommitted()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        var output = _temp.Combine("output");
+        string[] run = ["run", input, "--output", output, "--model", "tiny", "--shard-size", "5"];
+        Assert.Equal(0, (await MaeProcess.RunAsync(_environment, run)).ExitCode);
+        var shards = (keys.Length + 4) / 5;
+        File.Delete(Path.Combine(output, "_commits", "shard_00001.json"));
+
+        var rerun = await MaeProcess.RunAsync(_environment, run);
+
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr);
+        Assert.Contains($"Completed: {shards} shards (1 computed now, {shards - 1} already committed), {keys.Length} images embedded (5 now), 0 failed, ",
+            rerun.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AJobWhereEveryImageFailedIsAFailedJob()
+    {
+        var input = _temp.Combine("broken");
+        Directory.CreateDirectory(input);
+        foreach (var name in new[] { "a.jpg", "b.png", "c.webp" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(input, name), "not an image", TestContext.Current.CancellationToken);
+        }
+        var output = _temp.Combine("output");
+
+        var run = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"failed: No image was embedded: all 3 images failed (their errors are in {output}/failures/).", run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Completed", run.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(output, "_SUCCESS")));
+        var manifest = JobOutputFiles.Manifest(output);
+        Assert.Equal("failed", manifest.GetProperty("state").GetString());
+        Assert.StartsWith("No image was embedded: all 3 images failed", manifest.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, manifest.GetProperty("failures").GetInt64());
+    }
+
+    [Fact]
+    public async Task AJobWithSomeFailedImagesSucceedsAndSaysHowManyFailedFirst()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        await File.WriteAllTextAsync(Path.Combine(input, "zz-broken.jpg"), "not an image", TestContext.Current.CancellationToken);
+        var output = _temp.Combine("output");
+
+        var run = await MaeProcess.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny");
+
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Contains($"Completed with 1 failed images (listed in {output}/failures/): 1 shards, {keys.Length} images embedded, 1 failed", run.StdErr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
     }
 
     [Fact]

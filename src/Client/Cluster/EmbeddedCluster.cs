@@ -71,6 +71,8 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.Clustering))] = MaeClusterOptions.Development,
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.SiloPort))] = siloPort.ToString(invariant),
             [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.GatewayPort))] = gatewayPort.ToString(invariant),
+            // Its own primary: a dev cluster on the default ports of this machine is not its to join.
+            [Key(MaeClusterOptions.Section, nameof(MaeClusterOptions.PrimarySiloEndpoint))] = string.Create(invariant, $"127.0.0.1:{siloPort}"),
             [Key(WorkerOptions.Section, nameof(WorkerOptions.Devices))] = settings.Device.ToString(),
             // One silo: no one else to hand work to, so ask again soon rather than idling a second between shards.
             [Key(WorkerOptions.Section, nameof(WorkerOptions.IdleDelay))] = "00:00:00.050",

@@ -21,6 +21,33 @@ internal static class JobOutcome
             : Succeeded;
     }
 
+    /// <summary>
+    /// The last line of a job that succeeded: what this run computed beside what an earlier run had committed, and the
+    /// failed images first when there are any, so they are not missed.
+    /// </summary>
+    public static string CompletedLine(JobStatus status, string output)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var invariant = CultureInfo.InvariantCulture;
+        if (status.ShardsAlreadyCommitted == status.Shards)
+        {
+            return string.Create(invariant,
+                $"Nothing to do: all {status.Shards} shards were already committed by an earlier run ({status.ImagesDone} images, {status.ImagesFailed} failed) → {output}");
+        }
+        var elapsed = status.FinishedAt - status.StartedAt;
+        var rate = elapsed is { TotalSeconds: > 0 } e ? string.Create(invariant, $", {status.ImagesComputed / e.TotalSeconds:F2} images/s") : "";
+        var shards = status.ShardsAlreadyCommitted > 0
+            ? string.Create(invariant, $"{status.Shards} shards ({status.Shards - status.ShardsAlreadyCommitted} computed now, {status.ShardsAlreadyCommitted} already committed)")
+            : string.Create(invariant, $"{status.Shards} shards");
+        var images = status.ShardsAlreadyCommitted > 0
+            ? string.Create(invariant, $"{status.ImagesDone} images embedded ({status.ImagesComputed} now)")
+            : string.Create(invariant, $"{status.ImagesDone} images embedded");
+        var head = status.ImagesFailed > 0
+            ? string.Create(invariant, $"Completed with {status.ImagesFailed} failed images (listed in {output}/failures/)")
+            : "Completed";
+        return string.Create(invariant, $"{head}: {shards}, {images}, {status.ImagesFailed} failed{rate} → {output}");
+    }
+
     /// <summary>Why a finished job did not succeed, in one line; null when it succeeded or has not finished.</summary>
     public static string? FailureOf(JobStatus status)
     {

@@ -169,35 +169,31 @@ internal static class BenchClusterCommand
     {
         var clusterId = $"mae-bench-{Guid.NewGuid():N}";
         var hosts = new List<IHost>();
-        IPEndPoint? primary = null;
+        string? primary = null;
         try
         {
             for (var i = 0; i < count; i++)
             {
                 var siloPort = LoopbackPorts.Free();
                 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-                builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                QuietLogging.Configure(builder.Logging);
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["Mae:Cluster:ClusterId"] = clusterId,
                     ["Mae:Cluster:ServiceId"] = "mae-bench",
                     ["Mae:Cluster:Clustering"] = MaeClusterOptions.Development,
                     ["Mae:Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+                    // Every silo but the first finds the membership table on the first.
+                    ["Mae:Cluster:PrimarySiloEndpoint"] = primary ??= string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{siloPort}"),
                     ["Mae:Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
                     ["Mae:Worker:Devices"] = "cpu",
                     ["Mae:Worker:IdleDelay"] = "00:00:00.100",
                     ["Mae:Inference:BatchSize"] = settings.BatchSize.ToString(CultureInfo.InvariantCulture),
                 });
                 builder.AddMaeSilo();
-                if (primary is { } seed)
-                {
-                    // Development clustering: every silo but the first finds the membership table on the first.
-                    builder.Services.Configure<DevelopmentClusterMembershipOptions>(o => o.PrimarySiloEndpoint = seed);
-                }
                 var host = builder.Build();
                 hosts.Add(host);
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                primary ??= new IPEndPoint(IPAddress.Loopback, siloPort);
             }
             await WaitForSilosAsync(hosts[0].Services.GetRequiredService<IClusterClient>(), count, cancellationToken).ConfigureAwait(false);
             return hosts;

@@ -120,13 +120,15 @@ internal static class BenchCoordinatorCommand
     private static IHost BuildSilo(Settings settings, GrainStorageWriteTally tally)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        QuietLogging.Configure(builder.Logging);
+        var siloPort = LoopbackPorts.Free();
         var cluster = new MaeClusterOptions
         {
             ClusterId = $"mae-bench-{Guid.NewGuid():N}",
             ServiceId = "mae-bench",
-            SiloPort = LoopbackPorts.Free(),
+            SiloPort = siloPort,
             GatewayPort = LoopbackPorts.Free(),
+            PrimarySiloEndpoint = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{siloPort}"),
         };
         builder.UseOrleans(silo =>
         {

@@ -64,10 +64,7 @@ internal static class RunCommand
                 {
                     return await JobWatch.ReportAsync(final).ConfigureAwait(false);
                 }
-                var manifest = await JobOutputClaim.ReadAsync(locations.Output, cancellationToken).ConfigureAwait(false);
-                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Completed: {final.Shards} shards, {final.ImagesDone} images embedded, {final.ImagesFailed} failed, " +
-                    $"{manifest?.ImagesPerSecond ?? final.ImagesPerSecond} images/s → {locations.Output.Location}")).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(JobOutcome.CompletedLine(final, locations.Output.Location.ToString())).ConfigureAwait(false);
                 return 0;
             }
         });

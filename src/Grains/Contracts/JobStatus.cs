@@ -29,4 +29,13 @@ public sealed record JobStatus
 
     /// <summary>Why the job failed or was cancelled; null otherwise.</summary>
     [Id(15)] public string? Reason { get; init; }
+
+    /// <summary>Of <see cref="ShardsDone"/>, the shards an earlier run of the same job had committed (a rerun skips them).</summary>
+    [Id(16)] public int ShardsAlreadyCommitted { get; init; }
+
+    /// <summary>Of <see cref="ImagesDone"/>, the images in <see cref="ShardsAlreadyCommitted"/>: embedded by an earlier run.</summary>
+    [Id(17)] public long ImagesAlreadyCommitted { get; init; }
+
+    /// <summary>Images embedded by this job itself (not found committed by an earlier run).</summary>
+    public long ImagesComputed => ImagesDone - ImagesAlreadyCommitted;
 }

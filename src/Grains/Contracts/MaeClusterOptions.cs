@@ -32,6 +32,20 @@ public sealed class MaeClusterOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>The silo port of the first silo on this machine, whose default this is.</summary>
+    public const string DefaultPrimarySiloEndpoint = "127.0.0.1:11111";
+
+    /// <summary>
+    /// <c>Development</c> clustering only: the silo (IP:port of its silo port) that holds the in-memory membership table
+    /// and that every other silo joins. The default is the default <see cref="SiloPort"/> on loopback, so a second
+    /// silo started with only another port joins the first; a silo whose own endpoint this is, is the primary. A lone
+    /// silo on another port names itself.
+    /// </summary>
+    public string PrimarySiloEndpoint { get; set; } = DefaultPrimarySiloEndpoint;
+
+    /// <summary><see cref="PrimarySiloEndpoint"/> parsed; valid once <see cref="Problems"/> is empty.</summary>
+    public System.Net.IPEndPoint PrimarySilo() => System.Net.IPEndPoint.Parse(PrimarySiloEndpoint);
+
     /// <summary>
     /// The address this silo advertises to the others (a pod IP in Kubernetes). Default: loopback, so nothing listens
     /// beyond this machine unless configured to.
@@ -54,6 +68,10 @@ public sealed class MaeClusterOptions
         if (AdvertisedAddress is { } address && !System.Net.IPAddress.TryParse(address, out _))
         {
             problems.Add($"Mae:Cluster:AdvertisedAddress must be an IP address (was '{address}').");
+        }
+        if (!System.Net.IPEndPoint.TryParse(PrimarySiloEndpoint ?? "", out var primary) || primary.Port == 0)
+        {
+            problems.Add($"Mae:Cluster:PrimarySiloEndpoint must be IP:port, such as {DefaultPrimarySiloEndpoint} (was '{PrimarySiloEndpoint}').");
         }
         return problems;
     }

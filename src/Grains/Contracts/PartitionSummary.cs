@@ -21,6 +21,10 @@ public sealed record PartitionSummary
     /// <summary>When the earliest current lease runs out (a shard may then be leased again); null without leases.</summary>
     [Id(10)] public DateTimeOffset? EarliestLeaseExpiry { get; init; }
 
+    /// <summary>Of <see cref="Done"/>, the shards an earlier run had committed, and their images.</summary>
+    [Id(11)] public int AlreadyCommitted { get; init; }
+    [Id(12)] public long AlreadyCommittedImages { get; init; }
+
     public bool IsFinished => Done + Failed == Shards;
 
     /// <summary>What the job assumes of a partition it has not heard from: every shard still pending.</summary>

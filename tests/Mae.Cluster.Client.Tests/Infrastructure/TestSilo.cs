@@ -66,6 +66,7 @@ public class TestSilo : IAsyncLifetime
             ["Mae:Cluster:ServiceId"] = "mae-test",
             ["Mae:Cluster:Clustering"] = "Development",
             ["Mae:Cluster:SiloPort"] = SiloPort.ToString(CultureInfo.InvariantCulture),
+            ["Mae:Cluster:PrimarySiloEndpoint"] = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{SiloPort}"),
             ["Mae:Cluster:GatewayPort"] = GatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Coordinator:PartitionSize"] = "4",
             ["Mae:Worker:Devices"] = Devices,

@@ -67,6 +67,17 @@ public sealed class SiloSettingsRefusalTests
         Assert.Contains("Mae:Cluster:ConnectionString is required", refusal.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("localhost:11111")]
+    [InlineData("127.0.0.1")]
+    [InlineData("")]
+    public void PrimarySiloEndpointThatIsNotAnIpAndPortIsRefused(string endpoint)
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Cluster:PrimarySiloEndpoint"] = endpoint }));
+
+        Assert.Contains($"Mae:Cluster:PrimarySiloEndpoint must be IP:port, such as 127.0.0.1:11111 (was '{endpoint}')", refusal.Message, StringComparison.Ordinal);
+    }
+
     private static HostApplicationBuilder Silo(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -152,7 +152,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         _root.Dispose();
     }
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -6,4 +6,6 @@ namespace Mae.Cluster.Grains.Benchmarks;
 public sealed class DiscardedJobOutput : IJobOutputCommitter
 {
     public Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, int failedShards, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task MarkFailedAsync(string jobId, JobSpec spec, long images, long failedImages, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
 }

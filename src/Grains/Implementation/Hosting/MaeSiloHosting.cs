@@ -109,7 +109,7 @@ public static class MaeSiloHosting
         }
         else
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySilo(), cluster.ServiceId, cluster.ClusterId);
             silo.AddMemoryGrainStorage(GrainStorageNames.Jobs);
         }
         return silo;

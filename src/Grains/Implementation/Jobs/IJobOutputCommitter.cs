@@ -8,4 +8,7 @@ namespace Mae.Cluster.Grains.Jobs;
 public interface IJobOutputCommitter
 {
     Task MarkCompletedAsync(string jobId, JobSpec spec, long images, long failedImages, int failedShards, CancellationToken cancellationToken);
+
+    /// <summary>Records that the job ran to its end but failed (nothing was embedded), with why; never writes _SUCCESS.</summary>
+    Task MarkFailedAsync(string jobId, JobSpec spec, long images, long failedImages, string reason, CancellationToken cancellationToken);
 }

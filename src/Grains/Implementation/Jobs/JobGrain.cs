@@ -128,7 +128,8 @@ internal sealed partial class JobGrain(
         _totals.Add(summary, +1);
         _summaries[summary.Partition] = summary;
         _touched![summary.Partition] = true;
-        _rateStart ??= (time.GetUtcNow(), _totals.Images - summary.Images, _totals.Finished - summary.Done - summary.Failed);
+        _rateStart ??= (time.GetUtcNow(), _totals.Images - _totals.AlreadyCommittedImages - (summary.Images - summary.AlreadyCommittedImages),
+            _totals.Finished - summary.Done - summary.Failed);
 
         if (S.State != JobState.Running)
         {
@@ -197,6 +198,22 @@ internal sealed partial class JobGrain(
 
     private async Task FinishAsync(JobState final, string? reason, bool abandonInFlight)
     {
+        if (final == JobState.Completed && _totals.Images == 0)
+        {
+            // Every shard ran and nothing was embedded: an output without a single embedding is no result.
+            final = JobState.Failed;
+            reason = NothingEmbeddedReason();
+            try
+            {
+                await outputCommitter.MarkFailedAsync(JobId, S.Spec!, _totals.Images, _totals.FailedImages, reason, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // The job fails either way; the reason says the output could not record it.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                reason += $" Recording this in {S.Spec!.Output} failed too: {e.Message}";
+            }
+        }
         if (final == JobState.Completed)
         {
             // Before the state says completed, so whoever sees "completed" finds _SUCCESS. An output missing failed
@@ -244,6 +261,12 @@ internal sealed partial class JobGrain(
         return string.Create(CultureInfo.InvariantCulture,
             $"Completed without {_totals.Failed} failed shard(s); their images are missing and the output has no _SUCCESS.{example}");
     }
+
+    private string NothingEmbeddedReason() => _totals.Failed > 0
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"No image was embedded: {_totals.Failed} of {S.ShardCount} shards failed after every attempt and the others' {_totals.FailedImages} images all failed; see {S.Spec!.Output}/failures/.")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"No image was embedded: all {_totals.FailedImages} images failed (their errors are in {S.Spec!.Output}/failures/).");
 
     private string? OverBudget()
     {
@@ -310,7 +333,7 @@ internal sealed partial class JobGrain(
             var finishedSince = totals.Finished - start.Finished;
             if (elapsed > 0)
             {
-                rate = (totals.Images - start.Images) / elapsed;
+                rate = (totals.Images - totals.AlreadyCommittedImages - start.Images) / elapsed;
                 if (finishedSince > 0)
                 {
                     left = TimeSpan.FromSeconds((S.ShardCount - totals.Finished) * elapsed / finishedSince);
@@ -335,6 +358,8 @@ internal sealed partial class JobGrain(
             StartedAt = S.StartedAt,
             FinishedAt = S.FinishedAt,
             Reason = S.Reason,
+            ShardsAlreadyCommitted = totals.AlreadyCommitted,
+            ImagesAlreadyCommitted = totals.AlreadyCommittedImages,
         };
     }
 

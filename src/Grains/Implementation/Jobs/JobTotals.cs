@@ -10,6 +10,8 @@ internal sealed class JobTotals
     [Id(3)] public long Images { get; set; }
     [Id(4)] public long FailedImages { get; set; }
     [Id(5)] public long InputBytes { get; set; }
+    [Id(6)] public int AlreadyCommitted { get; set; }
+    [Id(7)] public long AlreadyCommittedImages { get; set; }
 
     public int Finished => Done + Failed;
 
@@ -21,6 +23,8 @@ internal sealed class JobTotals
         Images += sign * s.Images;
         FailedImages += sign * s.FailedImages;
         InputBytes += sign * s.InputBytes;
+        AlreadyCommitted += sign * s.AlreadyCommitted;
+        AlreadyCommittedImages += sign * s.AlreadyCommittedImages;
     }
 
     public JobTotals Copy() => (JobTotals)MemberwiseClone();

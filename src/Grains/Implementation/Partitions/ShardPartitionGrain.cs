@@ -77,6 +77,11 @@ internal sealed partial class ShardPartitionGrain(
         S.Images += result.Images;
         S.FailedImages += result.FailedImages;
         S.InputBytes += result.InputBytes;
+        if (result.AlreadyCommitted)
+        {
+            S.AlreadyCommitted++;
+            S.AlreadyCommittedImages += result.Images;
+        }
         await PersistAsync();
         await ReportAsync(JobId);
     }
@@ -269,6 +274,8 @@ internal sealed partial class ShardPartitionGrain(
             Images = S.Images,
             FailedImages = S.FailedImages,
             InputBytes = S.InputBytes,
+            AlreadyCommitted = S.AlreadyCommitted,
+            AlreadyCommittedImages = S.AlreadyCommittedImages,
             EarliestLeaseExpiry = S.Leases.Count == 0 ? null : S.Leases.Values.Min(l => l.ExpiresAt),
         };
     }

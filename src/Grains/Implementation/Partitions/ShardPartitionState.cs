@@ -29,5 +29,9 @@ internal sealed class ShardPartitionState
     /// <summary>Where the search for the next pending shard starts, so leasing is O(1) amortised.</summary>
     [Id(11)] public int Cursor { get; set; }
 
+    /// <summary>Done shards that an earlier run had committed, and their images: a rerun found them finished.</summary>
+    [Id(12)] public int AlreadyCommitted { get; set; }
+    [Id(13)] public long AlreadyCommittedImages { get; set; }
+
     public bool IsInitialized => Slots.Length > 0;
 }

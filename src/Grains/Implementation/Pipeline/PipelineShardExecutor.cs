@@ -37,7 +37,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
         // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
         if (committed is not null && ShardCommitRecord.Parse(committed) is { } record && record.JobFingerprint == fingerprint)
         {
-            return new ShardResult(record.Images, record.Failures, 0);
+            return new ShardResult(record.Images, record.Failures, 0, AlreadyCommitted: true);
         }
         var shard = await ShardListingPages.ReadAsync(output, work.Shard, cancellationToken).ConfigureAwait(false);
         using var engine = await EngineAsync(spec, manifest, cancellationToken).ConfigureAwait(false);
