@@ -83,6 +83,22 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AJobWhoseShardsAllRanButEmbeddedNothingFailsAndRecordsWhyInItsOutput()
+    {
+        var jobId = ClusterFixture.NewJobId("nothingembedded");
+        fixture.Work.Configure(jobId, new FakeJobBehaviour { ImagesPerShard = 0, FailedImagesPerShard = 2 });
+
+        await fixture.Job(jobId).SubmitAsync(FakeInputCatalog.Spec(6));
+        var status = await fixture.WaitForStateAsync(jobId, JobState.Failed);
+
+        Assert.Equal(6, status.ShardsDone);
+        Assert.Equal(12, status.ImagesFailed);
+        Assert.StartsWith("No image was embedded: all 12 images failed", status.Reason, StringComparison.Ordinal);
+        Assert.Equal(status.Reason, fixture.Outputs.RecordedFailure(jobId));
+        Assert.False(fixture.Outputs.Completed(jobId));
+    }
+
+    [Fact]
     public async Task CancelStopsLeasingAndLetsInFlightShardsFinish()
     {
         var jobId = ClusterFixture.NewJobId("cancelgraceful");
