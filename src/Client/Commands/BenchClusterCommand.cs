@@ -36,12 +36,7 @@ internal static class BenchClusterCommand
                 r.AddError("--images must be between 1 and 1,000,000.");
             }
         });
-        var silos = new Option<int[]>("--silos")
-        {
-            Description = "Silo counts to measure, e.g. 1,2,3.",
-            DefaultValueFactory = _ => [1, 2, 3],
-            CustomParser = ParseSiloCounts,
-        };
+        var silos = CommonOptions.NumberList("--silos", "Silo counts to measure", [1, 2, 3], min: 1, max: 16);
         var shardSize = new Option<int>("--shard-size") { Description = "Images per shard (more shards spread more evenly).", DefaultValueFactory = _ => 16 };
         shardSize.Validators.Add(r =>
         {
@@ -55,7 +50,7 @@ internal static class BenchClusterCommand
 
         var command = new Command("cluster", "Images/s of one job on 1, 2 and 3 in-process silos against the single-silo rate.")
         {
-            model, images, silos, shardSize, batchSize, photos,
+            model, images, silos.Option, shardSize, batchSize, photos,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,7 +65,7 @@ internal static class BenchClusterCommand
             var settings = new Settings(
                 Directory.Exists(modelName) ? Path.GetFullPath(modelName) : modelName,
                 parse.GetValue(images),
-                parse.GetValue(silos)!,
+                silos.ValueOf(parse),
                 parse.GetValue(shardSize),
                 parse.GetValue(batchSize));
             await RunAsync(settings, jpegs, cancellationToken).ConfigureAwait(false);
@@ -229,25 +224,5 @@ internal static class BenchClusterCommand
             File.WriteAllBytes(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{i:D7}.jpg")), jpegs[i % jpegs.Length]);
         }
         return folder;
-    }
-
-    /// <summary>"1,2,3" or "1 2 3": positive silo counts, at most 16.</summary>
-    private static int[] ParseSiloCounts(ArgumentResult result)
-    {
-        var counts = new List<int>();
-        foreach (var token in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > 16)
-            {
-                result.AddError($"--silos takes silo counts between 1 and 16, e.g. 1,2,3 (not '{token}').");
-                return [];
-            }
-            counts.Add(count);
-        }
-        if (counts.Count == 0)
-        {
-            result.AddError("--silos needs at least one silo count, e.g. 1,2,3.");
-        }
-        return [.. counts];
     }
 }

@@ -25,12 +25,12 @@ internal static class BenchCommand
         var device = CommonOptions.Device();
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
-        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to measure.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
+        var batches = CommonOptions.NumberList("--batch-sizes", "Batch sizes to measure", [1, 8, 32], min: 1, max: 4096);
         var iterations = new Option<int>("--iterations") { Description = "Timed runs per measurement (best is reported).", DefaultValueFactory = _ => 3 };
 
         var modelCommand = new Command("model", "Images/s and GFLOP/s of the features and reconstruction graphs against ONNX Runtime's MatMul rate.")
         {
-            model, revision, device, precision, threads, batches, iterations,
+            model, revision, device, precision, threads, batches.Option, iterations,
         };
         modelCommand.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,7 +56,7 @@ internal static class BenchCommand
                 OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec), dev, threadCount), config);
             using var reconstruction = new MaeReconstructionSession(
                 OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec), dev, threadCount), config);
-            foreach (var batch in parse.GetValue(batches)!)
+            foreach (var batch in batches.ValueOf(parse))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var inputs = BenchInputs.Create(config, batch, config.MaskRatio);

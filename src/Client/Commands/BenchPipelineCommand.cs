@@ -26,16 +26,12 @@ internal static class BenchPipelineCommand
         var photos = new Option<string>("--photos") { Description = "Folder of JPEG photos to pack into bench shards.", DefaultValueFactory = _ => "tests/data/photos" };
         var images = new Option<int>("--images") { Description = "Images in the end-to-end run.", DefaultValueFactory = _ => 192 };
         var shards = new Option<int>("--shards") { Description = "Tar shards the end-to-end images are spread over.", DefaultValueFactory = _ => 3 };
-        var memoryShardSizes = new Option<int[]>("--memory-shard-sizes")
-        {
-            Description = "Images per shard for the peak-memory runs (tiny model, one shard each); 0 skips them.",
-            DefaultValueFactory = _ => [100, 400, 1600],
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var memoryShardSizes = CommonOptions.NumberList("--memory-shard-sizes",
+            "Images per shard for the peak-memory runs (tiny model, one shard each); 0 skips them", [100, 400, 1600], min: 0, max: 1_000_000);
 
         var command = new Command("pipeline", "End-to-end shard images/s against model-only images/s, and peak memory against shard size.")
         {
-            photos, images, shards, memoryShardSizes,
+            photos, images, shards, memoryShardSizes.Option,
         };
         engineOptionSet.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -70,7 +66,7 @@ internal static class BenchPipelineCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| `mae run` path: the same shards on an embedded one-silo cluster (one worker, two shards in flight) | {embedded:F2} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio embedded cluster / model-only | {embedded / modelOnly:F3} |"));
 
-                var sizes = parse.GetValue(memoryShardSizes)!.Where(size => size > 0).ToArray();
+                var sizes = memoryShardSizes.ValueOf(parse).Where(size => size > 0).ToArray();
                 if (sizes.Length > 0)
                 {
                     Console.WriteLine();

@@ -14,9 +14,9 @@ internal static class CommonOptions
         Required = true,
     };
 
-    public static Option<string> Revision() => new("--revision")
+    public static Option<string> Revision(string description = "Hub revision (branch, tag or commit) when --model is a Hub id.") => new("--revision")
     {
-        Description = "Hub revision (branch, tag or commit) when --model is a Hub id.",
+        Description = description,
         DefaultValueFactory = _ => Inference.Hub.HubRevision.Default,
     };
 
@@ -53,6 +53,12 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>
+    /// A list of positive numbers written as the README writes them (<c>1,8,32</c>, or space-separated), whose default
+    /// the help shows in that spelling too (System.CommandLine would print an array default as <c>1|8|32</c>).
+    /// </summary>
+    public static NumberListOption NumberList(string name, string description, int[] defaults, int min, int max) => new(name, description, defaults, min, max);
+
     public static Option<ExecutionDevice> Device() => new("--device")
     {
         Description = "cpu, cuda or cuda:N.",
@@ -75,7 +81,8 @@ internal static class CommonOptions
 
     public static Option<int> DecodeThreads() => new("--decode-threads")
     {
-        Description = "Threads decoding images while the model runs (default: one per core).",
+        Description = "Threads decoding images while the model runs (default: one per core, " +
+                      string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} here)."),
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 

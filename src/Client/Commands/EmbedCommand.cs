@@ -13,7 +13,7 @@ internal static class EmbedCommand
     {
         var paths = new Argument<string[]>("paths") { Description = "Image files, or folders to search for images.", Arity = ArgumentArity.OneOrMore };
         var engineOptions = new EngineOptionSet(defaultBatchSize: 8);
-        var json = new Option<bool>("--json") { Description = "One JSON object per image and line: key, embedding, mean_embedding, mae_loss, mask (or key and error)." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per image and line: key, embedding, mean_embedding, mae_loss, mask, width, height (or key and error)." };
 
         var command = new Command("embed", "Embed image files on this machine and print CLS/mean embeddings, MAE loss and mask per image.")
         {

@@ -65,7 +65,13 @@ internal sealed class JobOptionSet
     public Option<int?> BatchSize { get; }
     public Option<string?> Precision { get; }
     public Option<int> ShardSize { get; } = new("--shard-size") { Description = "Loose images per shard.", DefaultValueFactory = _ => 1000 };
-    public Option<EmbeddingPool> Pool { get; } = new("--pool") { Description = "Embedding written to img_emb: cls (default) or mean of the patch tokens.", DefaultValueFactory = _ => EmbeddingPool.Cls };
+    public Option<string> Pool { get; } = new("--pool")
+    {
+        Description = "Embedding written to img_emb: cls (default) or mean of the patch tokens.",
+        HelpName = "cls|mean",
+        DefaultValueFactory = _ => "cls",
+        CustomParser = r => r.Tokens[0].Value.Trim().ToLowerInvariant() is var v && v is "cls" or "mean" ? v : Refuse(r, $"Unknown pool '{r.Tokens[0].Value}': use cls or mean."),
+    };
     public Option<bool> SaveMask { get; } = new("--save-mask") { Description = "Also write each image's mask (one 0/1 per patch) into the metadata." };
     public Option<string> EmbeddingDType { get; } = new("--emb-dtype") { Description = "float32 (default) or float16 embeddings in img_emb.", DefaultValueFactory = _ => "float32" };
     public Option<int> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts per shard before it is marked failed and the job goes on.", DefaultValueFactory = _ => 3 };
@@ -103,7 +109,7 @@ internal sealed class JobOptionSet
             Seed = parse.GetValue(Seed),
             MaskRatio = parse.GetValue(MaskRatio),
             ShardSize = parse.GetValue(ShardSize),
-            Pool = parse.GetValue(Pool) == EmbeddingPool.Mean ? "mean" : "cls",
+            Pool = parse.GetValue(Pool)!,
             SaveMask = parse.GetValue(SaveMask),
             EmbeddingDType = parse.GetValue(EmbeddingDType)!,
             Precision = parse.GetValue(Precision) is { } precision ? NormalizePrecision(precision) : null,
@@ -122,6 +128,12 @@ internal sealed class JobOptionSet
         string.IsNullOrWhiteSpace(location) || location.Contains("://", StringComparison.Ordinal) || location.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
             ? location
             : Path.GetFullPath(location);
+
+    private static string Refuse(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return "";
+    }
 
     private static string? NormalizePrecision(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -13,9 +13,15 @@ internal static class ListCommand
         var command = new Command("list", "List the cluster's jobs.") { json, config };
         command.SetAction((parse, cancellationToken) => ClusterCommands.WithClusterAsync(parse, config, async jobs =>
         {
-            foreach (var status in await jobs.ListAsync(cancellationToken).ConfigureAwait(false))
+            var statuses = await jobs.ListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var status in statuses)
             {
                 await ClusterCommands.WriteStatusAsync(status, parse.GetValue(json)).ConfigureAwait(false);
+            }
+            if (statuses.Count == 0 && !parse.GetValue(json))
+            {
+                // Said on stderr, so stdout stays one line per job; an empty list looks the same as the wrong cluster otherwise.
+                await Console.Error.WriteLineAsync("No jobs: this cluster has not been given any (is it the one you meant? --config and Mae__Cluster__* choose it).").ConfigureAwait(false);
             }
             return 0;
         }, cancellationToken));

@@ -27,7 +27,7 @@ internal static class ModelCommand
     private static Command Pull()
     {
         var repo = new Argument<string>("model-id") { Description = "Hugging Face model id, e.g. facebook/vit-mae-base." };
-        var revision = CommonOptions.Revision();
+        var revision = CommonOptions.Revision("Hub revision: a branch, tag or commit.");
         var command = new Command("pull", "Download a checkpoint from the Hugging Face Hub into the cache (MAE_HOME; HF_ENDPOINT and HF_TOKEN honoured).") { repo, revision };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -134,7 +134,8 @@ internal sealed class HubHttp : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new TransientHubFailure(TransientHubFailure.Describe(e), uri, isNetworkFailure: true, innerException: e);
+            throw new TransientHubFailure(TransientHubFailure.Describe(e), uri, isNetworkFailure: true, innerException: e,
+                isNameResolutionFailure: e.HttpRequestError == HttpRequestError.NameResolutionError);
         }
 
         if (IsTransient(response.StatusCode))

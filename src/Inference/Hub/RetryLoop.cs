@@ -25,7 +25,7 @@ internal sealed class RetryLoop(HubOptions options)
             {
                 return await attempt(number, cancellationToken).ConfigureAwait(false);
             }
-            catch (TransientHubFailure failure) when (number < attempts)
+            catch (TransientHubFailure failure) when (number < attempts && !failure.IsNameResolutionFailure)
             {
                 var delay = DelayBefore(number + 1, failure.RetryAfter);
                 onRetry(failure, number + 1, delay);

@@ -7,13 +7,21 @@ namespace Mae.Cluster.Inference.Hub;
 /// </summary>
 internal sealed class TransientHubFailure : Exception
 {
-    public TransientHubFailure(string reason, Uri uri, bool isNetworkFailure, TimeSpan? retryAfter = null, Exception? innerException = null)
+    public TransientHubFailure(string reason, Uri uri, bool isNetworkFailure, TimeSpan? retryAfter = null, Exception? innerException = null,
+        bool isNameResolutionFailure = false)
         : base(reason, innerException)
     {
         Uri = uri;
         IsNetworkFailure = isNetworkFailure;
         RetryAfter = retryAfter;
+        IsNameResolutionFailure = isNameResolutionFailure;
     }
+
+    /// <summary>
+    /// The host name did not resolve: without DNS, or with a mistyped endpoint, another try gives the same answer
+    /// (the resolver has already retried), so it is not retried.
+    /// </summary>
+    public bool IsNameResolutionFailure { get; }
 
     /// <summary>The request that failed (may carry a signed query string: never log or show more than host and path).</summary>
     public Uri Uri { get; }

@@ -15,7 +15,7 @@ public sealed record ExecutionDevice(bool IsCuda, int Index)
         {
             return Cpu;
         }
-        if (t == "cuda" || t == "gpu")
+        if (t == "cuda")
         {
             return new ExecutionDevice(true, 0);
         }
@@ -24,7 +24,7 @@ public sealed record ExecutionDevice(bool IsCuda, int Index)
         {
             return new ExecutionDevice(true, index);
         }
-        throw new ArgumentException($"Unknown device '{text}': use cpu, cuda or cuda:N (for example cuda:1).", nameof(text));
+        throw new ArgumentException($"Unknown device '{text}': the devices are cpu, cuda and cuda:N (for example cuda:1).", nameof(text));
     }
 
     public override string ToString() => IsCuda ? $"cuda:{Index.ToString(CultureInfo.InvariantCulture)}" : "cpu";

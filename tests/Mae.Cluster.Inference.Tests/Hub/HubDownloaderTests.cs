@@ -144,6 +144,20 @@ public sealed class HubDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHubNameThatDoesNotResolveFailsAtTheFirstTryInsteadOfRetrying()
+    {
+        // .invalid never resolves (RFC 2606), with or without a network.
+        var options = HubTestOptions.For(new Uri("http://mae-hub.invalid/"), cache.Path) with { MaxAttempts = 5 };
+        var logger = new ListLogger<HubDownloader>();
+        using var downloader = new HubDownloader(options, logger);
+
+        var error = await Assert.ThrowsAsync<HubUnreachableException>(() => downloader.EnsureDownloadedAsync(FakeHub.RepoId, cancellationToken: Ct));
+
+        Assert.StartsWith("Cannot reach the Hugging Face Hub at http://mae-hub.invalid: ", error.Message, StringComparison.Ordinal);
+        Assert.Empty(logger.Messages);
+    }
+
+    [Fact]
     public async Task RenamedModelIsFollowedThroughARelativeRedirect()
     {
         hub.RequiredToken = "hf_test_token";
@@ -353,4 +367,20 @@ public sealed class HubDownloaderTests : IAsyncLifetime
     }
 
     private HubDownloader Downloader(string? token = null) => new(HubTestOptions.For(hub.Endpoint, cache.Path, token));
+
+    /// <summary>Keeps what the downloader logs (its retries), to tell whether it tried again.</summary>
+    private sealed class ListLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyCollection<string> Messages => _messages;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) => _messages.Enqueue(formatter(state, exception));
+    }
 }
