@@ -97,5 +97,5 @@ public static class MaeCli
     private static bool IsRefusal(Exception e) => e is CliException or InvalidCheckpointException or HubException or Pipeline.JobSpecException
         or Storage.Blobs.InvalidStorageLocationException or Storage.Blobs.StorageObjectNotFoundException
         or Storage.Blobs.StorageAccessDeniedException or Storage.Blobs.StorageNotWritableException
-        or DeviceUnavailableException or ValidationException or ArgumentException or FileNotFoundException or DirectoryNotFoundException;
+        or DeviceUnavailableException or ValidationException or Microsoft.Extensions.Options.OptionsValidationException or ArgumentException or FileNotFoundException or DirectoryNotFoundException;
 }

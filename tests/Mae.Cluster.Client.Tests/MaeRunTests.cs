@@ -103,6 +103,28 @@ public sealed class MaeRunTests : IDisposable
     }
 
     [Fact]
+    public async Task RunReadsSiloSettingsFromConfigAndRefusesAnUnusableOneNamingTheKey()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        var good = _temp.Combine("good.json");
+        var bad = _temp.Combine("bad.json");
+        await File.WriteAllTextAsync(good, """{ "Mae": { "Worker": { "ShardsInFlight": 1, "Prefetch": 2 } } }""", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(bad, """{ "Mae": { "Worker": { "ShardsInFlight": 9 } } }""", TestContext.Current.CancellationToken);
+
+        var withGood = await MaeProcess.RunAsync(_environment, "run", input, "--output", _temp.Combine("a"), "--model", "tiny", "--shard-size", "10", "--config", good);
+        var withBad = await MaeProcess.RunAsync(_environment, "run", input, "--output", _temp.Combine("b"), "--model", "tiny", "--config", bad);
+        var missing = await MaeProcess.RunAsync(_environment, "run", input, "--output", _temp.Combine("c"), "--model", "tiny", "--config", _temp.Combine("none.json"));
+
+        Assert.True(withGood.ExitCode == 0, withGood.StdErr);
+        Assert.Equal(keys, JobOutputFiles.AllKeys(_temp.Combine("a")));
+        Assert.Equal(2, withBad.ExitCode);
+        Assert.Contains("ShardsInFlight", withBad.StdErr, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("none.json: the file does not exist.", missing.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_temp.Combine("c")));
+    }
+
+    [Fact]
     public async Task RunOntoAnOutputHoldingADifferentJobIsRefusedAndLeavesItAlone()
     {
         var (input, _) = TestInputs.WriteLoose(_temp);

@@ -35,10 +35,23 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
 
     public MaeClusterClient Jobs { get; }
 
-    public static async Task<EmbeddedCluster> StartAsync(EmbeddedSiloSettings settings, CancellationToken cancellationToken)
+    /// <param name="configFile">
+    /// Silo settings shaped like <c>src/Silo/appsettings.json</c> (for example <c>Mae:Worker:ShardsInFlight</c>), read
+    /// before the environment (<c>Mae__…</c>); the command's own options and this cluster's identity and ports win over both.
+    /// </param>
+    public static async Task<EmbeddedCluster> StartAsync(EmbeddedSiloSettings settings, string? configFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new CliException($"--config {configFile}: the file does not exist.");
+            }
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+        builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(Configuration(settings));
         QuietLogging.Configure(builder.Logging);
         builder.AddMaeSilo();

@@ -98,7 +98,7 @@ internal static class BenchPipelineCommand
     {
         var settings = new EmbeddedSiloSettings(engine.Device, engine.BatchSize, engine.Precision, engine.GraphCacheDirectory,
             engine.InferenceThreads, engine.DecodeThreads, engine.DecodeMode);
-        var cluster = await EmbeddedCluster.StartAsync(settings, cancellationToken).ConfigureAwait(false);
+        var cluster = await EmbeddedCluster.StartAsync(settings, configFile: null, cancellationToken).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))
         {
             var warmUp = Directory.CreateDirectory(Path.Combine(work, "warm-up")).FullName;

@@ -29,9 +29,22 @@ internal static class RunCommand
         var threads = CommonOptions.Threads();
         var decodeThreads = CommonOptions.DecodeThreads();
         var decodeMode = CommonOptions.DecodeMode();
+        var config = new Option<string?>("--config")
+        {
+            Description = "JSON file of silo settings shaped like src/Silo/appsettings.json (e.g. Mae:Worker:ShardsInFlight); " +
+                          "environment variables such as Mae__Worker__Prefetch override it, and this command's options override both.",
+        };
+        // Refused before the model is fetched, like every other unusable option.
+        config.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } file && !File.Exists(file))
+            {
+                r.AddError($"--config {file}: the file does not exist.");
+            }
+        });
         var command = new Command("run", "Run a whole job on this machine: embed every image of INPUT into OUTPUT (resumable).")
         {
-            device, threads, decodeThreads, decodeMode,
+            device, threads, decodeThreads, decodeMode, config,
         };
         job.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -56,7 +69,7 @@ internal static class RunCommand
 
             var settings = new EmbeddedSiloSettings(parse.GetValue(device)!, spec.BatchSize.Value, precision, resolved.GraphCacheDirectory,
                 parse.GetValue(threads), parse.GetValue(decodeThreads), parse.GetValue(decodeMode));
-            var cluster = await EmbeddedCluster.StartAsync(settings, cancellationToken).ConfigureAwait(false);
+            var cluster = await EmbeddedCluster.StartAsync(settings, parse.GetValue(config), cancellationToken).ConfigureAwait(false);
             await using (cluster.ConfigureAwait(false))
             {
                 var final = await RunJobAsync(cluster.Jobs, spec, cancellationToken).ConfigureAwait(false);
