@@ -32,6 +32,9 @@ status=0
 dotnet test Mae.Cluster.sln -c Release --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
 
+# The installable tool, as a user gets it: packed, installed from that package alone, and run.
+./scripts/tool-install-check.sh || status=$?
+
 /usr/bin/python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
