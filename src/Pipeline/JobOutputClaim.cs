@@ -60,7 +60,7 @@ public static class JobOutputClaim
     public static async Task<JobManifest?> ReadAsync(IObjectStore output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var bytes = await output.TryReadSmallAsync(OutputLayout.JobManifest, cancellationToken).ConfigureAwait(false);
+        var bytes = await output.TryReadAsync(OutputLayout.JobManifest, cancellationToken).ConfigureAwait(false);
         return bytes is null ? null : JobManifest.Parse(bytes)
             ?? throw new InvalidDataException($"{OutputLayout.JobManifest} in {output.Location} is empty or not a job manifest.");
     }

@@ -100,7 +100,7 @@ public static class OutputVerifier
 
     private static async Task<ShardCommitRecord?> ReadRecordAsync(IObjectStore output, int shard, CancellationToken cancellationToken)
     {
-        var bytes = await output.TryReadSmallAsync(OutputLayout.Commit(shard), cancellationToken).ConfigureAwait(false);
+        var bytes = await output.TryReadAsync(OutputLayout.Commit(shard), cancellationToken).ConfigureAwait(false);
         try
         {
             return bytes is null ? null : ShardCommitRecord.Parse(bytes);

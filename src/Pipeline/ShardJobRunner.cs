@@ -85,7 +85,7 @@ public sealed partial class ShardJobRunner(MaeEngine engine, ShardJobOptions opt
 
     private static async Task<ShardOutcome?> ReadCommittedAsync(IObjectStore output, InputShard shard, CancellationToken cancellationToken)
     {
-        var bytes = await output.TryReadSmallAsync(OutputLayout.Commit(shard.Index), cancellationToken).ConfigureAwait(false);
+        var bytes = await output.TryReadAsync(OutputLayout.Commit(shard.Index), cancellationToken).ConfigureAwait(false);
         if (bytes is null || ShardCommitRecord.Parse(bytes) is not { } record)
         {
             return null;

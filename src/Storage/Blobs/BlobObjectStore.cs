@@ -103,6 +103,28 @@ internal sealed class BlobObjectStore : IObjectStore
         }
     }
 
+    public async Task<byte[]?> TryReadAsync(string path, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(path));
+        var target = Describe(path);
+        try
+        {
+            return await _retry.ExecuteAsync(
+                "read",
+                target,
+                async token => (await blob.DownloadContentAsync(token).ConfigureAwait(false)).Value.Content.ToArray(),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw BlobFailureTranslator.Translate(e, "read", target);
+        }
+    }
+
     public async Task<StoredObject?> GetPropertiesAsync(string path, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlobClient(BlobName(path));

@@ -27,6 +27,12 @@ public interface IObjectStore
     /// <exception cref="StorageObjectNotFoundException">No object at <paramref name="path"/>.</exception>
     Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads a small object (a manifest, a record, a page of a listing) whole with one request; null when it does not
+    /// exist. Not for large objects: the content is held in memory.
+    /// </summary>
+    Task<byte[]?> TryReadAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>The object's properties, or null when it does not exist.</summary>
     Task<StoredObject?> GetPropertiesAsync(string path, CancellationToken cancellationToken);
 

@@ -116,6 +116,31 @@ internal sealed class LocalObjectStore : IObjectStore
         }
     }
 
+    public async Task<byte[]?> TryReadAsync(string path, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        try
+        {
+            return await File.ReadAllBytesAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(fullPath))
+        {
+            return null; // a folder is not an object, as GetPropertiesAsync says too
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StorageAccessDeniedException($"Could not read {fullPath}: access denied.", fullPath, e);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException($"Could not read {fullPath}: {e.Message}", fullPath, e);
+        }
+    }
+
     public Task<StoredObject?> GetPropertiesAsync(string path, CancellationToken cancellationToken)
     {
         var file = new FileInfo(Resolve(path));

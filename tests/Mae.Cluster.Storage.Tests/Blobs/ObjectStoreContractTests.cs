@@ -52,6 +52,23 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryReadReturnsASmallObjectWholeAndNullForOneThatDoesNotExist()
+    {
+        var content = TestContent.Bytes(5000, 7);
+        await Store.WriteAsync("records/a.json", content, Token);
+
+        await Store.WriteAsync("records/empty", ReadOnlyMemory<byte>.Empty, Token);
+
+        var read = await Store.TryReadAsync("records/a.json", Token);
+        var empty = await Store.TryReadAsync("records/empty", Token);
+
+        Assert.Equal(content, read);
+        Assert.Equal(Array.Empty<byte>(), empty);
+        Assert.Null(await Store.TryReadAsync("records/missing.json", Token));
+        Assert.Null(await Store.TryReadAsync("no-such-folder/x.json", Token));
+    }
+
+    [Fact]
     public async Task ListReturnsEveryObjectUnderThePrefixInOrdinalOrder()
     {
         string[] names = ["b/c/d", "a/z", "a-b/x", "a.txt", "a0", "a/0", "B", ".hidden", "ab"];

@@ -22,6 +22,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
 {
     private SharedEngine<EngineKey, MaeEngine>? _engine;
     private JobManifestOf? _manifest;
+    private JobStores? _stores;
 
     private SharedEngine<EngineKey, MaeEngine> Engine => LazyInitializer.EnsureInitialized(ref _engine, () => new(LoadAsync));
 
@@ -29,11 +30,10 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     {
         ArgumentNullException.ThrowIfNull(work);
         var spec = work.Spec;
-        var input = ObjectStoreFactory.Create(spec.Input, storage, logger);
-        var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
+        var (input, output) = Stores(work.JobId, spec);
         var manifest = await ManifestAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
         var fingerprint = manifest.JobFingerprint;
-        var committed = await output.TryReadSmallAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
+        var committed = await output.TryReadAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
         // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
         if (committed is not null && ShardCommitRecord.Parse(committed) is { } record && record.JobFingerprint == fingerprint)
         {
@@ -72,6 +72,21 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             "fp32" => Precision.Fp32,
             _ => options.Precision,
         };
+    }
+
+    /// <summary>
+    /// The job's input and output stores, made once per job rather than per shard: a blob store holds a service client
+    /// and, where one is configured, a credential whose token would otherwise be fetched again for every shard.
+    /// </summary>
+    private (IObjectStore Input, IObjectStore Output) Stores(string jobId, JobSpec spec)
+    {
+        if (_stores is { } known && known.JobId == jobId)
+        {
+            return (known.Input, known.Output);
+        }
+        var stores = new JobStores(jobId, ObjectStoreFactory.Create(spec.Input, storage, logger), ObjectStoreFactory.Create(spec.Output, storage, logger));
+        _stores = stores;
+        return (stores.Input, stores.Output);
     }
 
     /// <summary>The job.json the job claimed, holding its fingerprint, checkpoint hash and precision.</summary>
@@ -127,6 +142,9 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
 
     /// <summary>The job.json of the job last seen, replaced whole so concurrent shards never read half of it.</summary>
     private sealed record JobManifestOf(string JobId, JobManifest Manifest);
+
+    /// <summary>The stores of the job last seen, replaced whole like <see cref="JobManifestOf"/>.</summary>
+    private sealed record JobStores(string JobId, IObjectStore Input, IObjectStore Output);
 
     private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
 }

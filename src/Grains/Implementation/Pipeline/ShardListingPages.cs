@@ -28,7 +28,7 @@ internal static class ShardListingPages
     public static async Task<InputShard> ReadAsync(IObjectStore output, int shard, CancellationToken cancellationToken)
     {
         var path = PagePath(shard / PageSize);
-        var bytes = await output.TryReadSmallAsync(path, cancellationToken).ConfigureAwait(false)
+        var bytes = await output.TryReadAsync(path, cancellationToken).ConfigureAwait(false)
                     ?? throw new FileNotFoundException($"Shard listing page {path} is missing from {output.Location}; was the job enumerated?");
         var entries = JsonSerializer.Deserialize<Entry[]>(bytes) ?? throw new InvalidDataException($"Shard listing page {path} is empty or invalid.");
         var entry = entries[shard % PageSize];
