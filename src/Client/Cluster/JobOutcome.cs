@@ -43,7 +43,7 @@ internal static class JobOutcome
             ? string.Create(invariant, $"{status.ImagesDone} images embedded ({status.ImagesComputed} now)")
             : string.Create(invariant, $"{status.ImagesDone} images embedded");
         var head = status.ImagesFailed > 0
-            ? string.Create(invariant, $"Completed with {status.ImagesFailed} failed images (listed in {output}/failures/)")
+            ? string.Create(invariant, $"Completed with {status.ImagesFailed} failed image{(status.ImagesFailed == 1 ? "" : "s")} (listed in {output}/failures/)")
             : "Completed";
         return string.Create(invariant, $"{head}: {shards}, {images}, {status.ImagesFailed} failed{rate} → {output}");
     }
