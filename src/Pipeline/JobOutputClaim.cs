@@ -102,28 +102,23 @@ public static class JobOutputClaim
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(running);
         var elapsed = (finishedAt - running.StartedAt).TotalSeconds;
-        // A rerun of a job that had completed: its timings describe the run that did the work, not the one that found it done.
-        var completed = running.FinishedAt is not null && running.State != Failed
-            ? running with
-            {
-                State = failedShards > 0 ? CompletedWithFailedShards : "completed",
-                Images = images,
-                Failures = failures,
-                FailedShards = failedShards > 0 ? failedShards : null,
-                Reason = null,
-                LastRerunFinishedAt = finishedAt,
-            }
-            : running with
+        var counted = running with
         {
             State = failedShards > 0 ? CompletedWithFailedShards : "completed",
             Images = images,
             Failures = failures,
             FailedShards = failedShards > 0 ? failedShards : null,
-            FinishedAt = finishedAt,
-            ElapsedSeconds = Math.Round(elapsed, 3),
-            ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
             Reason = null,
         };
+        // A rerun of a job that had completed: its timings describe the run that did the work, not the one that found it done.
+        var completed = running.FinishedAt is not null && running.State != Failed
+            ? counted with { LastRerunFinishedAt = finishedAt }
+            : counted with
+            {
+                FinishedAt = finishedAt,
+                ElapsedSeconds = Math.Round(elapsed, 3),
+                ImagesPerSecond = elapsed > 0 ? Math.Round(images / elapsed, 2) : null,
+            };
         await output.WriteAsync(OutputLayout.JobManifest, completed.ToJson(), cancellationToken).ConfigureAwait(false);
         if (failedShards > 0)
         {

@@ -21,8 +21,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     : IShardExecutor, IDisposable
 {
     private SharedEngine<EngineKey, MaeEngine>? _engine;
-    private JobManifestOf? _manifest;
-    private JobStores? _stores;
+    private JobContext? _job;
 
     private SharedEngine<EngineKey, MaeEngine> Engine => LazyInitializer.EnsureInitialized(ref _engine, () => new(LoadAsync));
 
@@ -30,8 +29,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     {
         ArgumentNullException.ThrowIfNull(work);
         var spec = work.Spec;
-        var (input, output) = Stores(work.JobId, spec);
-        var manifest = await ManifestAsync(work.JobId, output, cancellationToken).ConfigureAwait(false);
+        var (_, input, output, manifest) = await JobAsync(work.JobId, spec, cancellationToken).ConfigureAwait(false);
         var fingerprint = manifest.JobFingerprint;
         var committed = await output.TryReadAsync(OutputLayout.Commit(work.Shard), cancellationToken).ConfigureAwait(false);
         // Only this job's record counts: another job's leftover is overwritten, never passed off as this job's result.
@@ -75,31 +73,22 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     }
 
     /// <summary>
-    /// The job's input and output stores, made once per job rather than per shard: a blob store holds a service client
-    /// and, where one is configured, a credential whose token would otherwise be fetched again for every shard.
+    /// The job's stores and the job.json it claimed (its fingerprint, checkpoint hash and precision), made and read once
+    /// per job rather than per shard: a blob store holds a service client and, where one is configured, a credential
+    /// whose token would otherwise be fetched again for every shard.
     /// </summary>
-    private (IObjectStore Input, IObjectStore Output) Stores(string jobId, JobSpec spec)
+    private async Task<JobContext> JobAsync(string jobId, JobSpec spec, CancellationToken cancellationToken)
     {
-        if (_stores is { } known && known.JobId == jobId)
+        if (_job is { } known && known.JobId == jobId)
         {
-            return (known.Input, known.Output);
+            return known;
         }
-        var stores = new JobStores(jobId, ObjectStoreFactory.Create(spec.Input, storage, logger), ObjectStoreFactory.Create(spec.Output, storage, logger));
-        _stores = stores;
-        return (stores.Input, stores.Output);
-    }
-
-    /// <summary>The job.json the job claimed, holding its fingerprint, checkpoint hash and precision.</summary>
-    private async Task<JobManifest> ManifestAsync(string jobId, IObjectStore output, CancellationToken cancellationToken)
-    {
-        if (_manifest is { } known && known.JobId == jobId)
-        {
-            return known.Manifest;
-        }
+        var output = ObjectStoreFactory.Create(spec.Output, storage, logger);
         var manifest = await JobOutputClaim.ReadAsync(output, cancellationToken).ConfigureAwait(false)
                        ?? throw new InvalidDataException($"{OutputLayout.JobManifest} is missing from {output.Location}; was job {jobId} enumerated?");
-        _manifest = new JobManifestOf(jobId, manifest);
-        return manifest;
+        var job = new JobContext(jobId, ObjectStoreFactory.Create(spec.Input, storage, logger), output, manifest);
+        _job = job;
+        return job;
     }
 
     /// <summary>A lease on the engine the job needs, once its checkpoint is known to be the one the job started with.</summary>
@@ -140,11 +129,8 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
 
     public void Dispose() => _engine?.Dispose();
 
-    /// <summary>The job.json of the job last seen, replaced whole so concurrent shards never read half of it.</summary>
-    private sealed record JobManifestOf(string JobId, JobManifest Manifest);
-
-    /// <summary>The stores of the job last seen, replaced whole like <see cref="JobManifestOf"/>.</summary>
-    private sealed record JobStores(string JobId, IObjectStore Input, IObjectStore Output);
+    /// <summary>The job last seen, replaced whole so concurrent shards never read half of it.</summary>
+    private sealed record JobContext(string JobId, IObjectStore Input, IObjectStore Output, JobManifest Manifest);
 
     private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
 }
