@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Counts the storage requests of one `mae run` onto Azurite, by method and object: runs the sample photos (27 images)
 # in shards of 3 from a local folder to az://out/job on a private Azurite with its request log on, then tallies it.
-# usage: scripts/storage-requests.sh [MAE_DLL]   (default: this checkout's Release build of src/Client)
+# usage: scripts/storage-requests.sh [MAE_DLL]   (default: this checkout's Release build of src/Cli)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dll="${1:-src/Client/bin/Release/net10.0/mae.dll}"
+dll="${1:-src/Cli/bin/Release/net10.0/mae.dll}"
 work="$(mktemp -d)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 node node_modules/azurite/dist/src/blob/main.js --blobHost 127.0.0.1 --blobPort "$port" --location "$work/data" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-shot GPU check on a lent NVIDIA machine (no .NET, no internet there): unpack the self-contained GPU build of
-# `mae` carried in .gpu/p*/ (made with `dotnet publish src/Client -c Release -r linux-x64 --self-contained -p:Gpu=true`,
+# `mae` carried in .gpu/p*/ (made with `dotnet publish src/Cli` and `dotnet publish bench/Mae.Cluster.Bench` into one folder, each with `-c Release -r linux-x64 --self-contained -p:Gpu=true`,
 # tar + zstd, split), then
 #   1. compare mae (CPU and CUDA) with Hugging Face transformers on the same checkpoint and PNG photos,
 #   2. compare CUDA fp32/fp16 against CPU fp32,
@@ -14,10 +14,11 @@ mkdir -p /tmp/mae
 ZSTD=zstd; command -v zstd >/dev/null || ZSTD="env LD_LIBRARY_PATH=$PWD/.gpu/tools $PWD/.gpu/tools/zstd"
 cat .gpu/p*/part* | $ZSTD -dq | tar -C /tmp/mae -xf - || exit 1
 [ -d .gpu/overlay ] && cp .gpu/overlay/* /tmp/mae/
-chmod +x /tmp/mae/mae
+chmod +x /tmp/mae/mae /tmp/mae/mae-bench
 LD_LIBRARY_PATH=$(find / -xdev -type d -path '*site-packages/nvidia/*/lib' 2>/dev/null | tr '\n' ':')
 export LD_LIBRARY_PATH MAE_HOME=/tmp/maehome DOTNET_gcServer=0
 MAE=/tmp/mae/mae
+MAE_BENCH=/tmp/mae/mae-bench
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
 nproc
 PNGS=$(ls tests/data/photos/*.png tests/data/photos/*.jpg | head -14)
@@ -37,7 +38,7 @@ $MAE embed $PNGS --model base-random --seed 5 --json --device cuda --precision f
 python3 scripts/device/hf_compare.py "$MAE_HOME/generated/base-random-seed0" "$OUT/base_cuda.jsonl" $PNGS --seed 5
 python3 scripts/device/compare_jsonl.py "$OUT/base_cuda.jsonl" "$OUT/base_cuda16.jsonl"
 echo "== bench: CUDA fp32 (TF32 default), fp16; CPU"
-$MAE bench model --model base-random --device cuda --batch-sizes 1 8 32 128 --iterations 5
-$MAE bench model --model base-random --device cuda --precision fp16 --batch-sizes 1 8 32 128 --iterations 5
-timeout 120 $MAE bench model --model base-random --device cpu --batch-sizes 32 --iterations 2
+$MAE_BENCH model --model base-random --device cuda --batch-sizes 1 8 32 128 --iterations 5
+$MAE_BENCH model --model base-random --device cuda --precision fp16 --batch-sizes 1 8 32 128 --iterations 5
+timeout 120 $MAE_BENCH model --model base-random --device cpu --batch-sizes 32 --iterations 2
 echo "== done"

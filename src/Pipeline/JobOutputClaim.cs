@@ -36,12 +36,12 @@ public static class JobOutputClaim
             Seed = identity.Seed,
             MaskRatio = identity.MaskRatio,
             MaskScheme = PatchMasking.Scheme,
-            Pool = options.Pool.ToString().ToLowerInvariant(),
-            EmbeddingDtype = options.EmbeddingType == NpyElementType.Fp16 ? "float16" : "float32",
+            Pool = ManifestNames.Of(options.Pool),
+            EmbeddingDtype = ManifestNames.Of(options.EmbeddingType),
             EmbeddingDim = identity.EmbeddingDim,
             ShardSize = options.ShardSize,
             SaveMask = options.SaveMask,
-            Precision = identity.Precision.ToString().ToLowerInvariant(),
+            Precision = ManifestNames.Of(identity.Precision),
             Device = device,
             BatchSize = batchSize,
             Shards = shardCount,
@@ -77,12 +77,7 @@ public static class JobOutputClaim
         var previous = await ReadAsync(output, cancellationToken).ConfigureAwait(false);
         if (previous is not null)
         {
-            if (previous.JobFingerprint != manifest.JobFingerprint)
-            {
-                throw new JobSpecException(
-                    $"{output.Location} already holds the results of a different job (input {previous.Input}, model {previous.Model}, " +
-                    $"seed {previous.Seed.ToString(CultureInfo.InvariantCulture)}). Choose another output location or delete it.");
-            }
+            OutputOwnership.RefuseOtherJob(output, previous, manifest);
             return;
         }
         await output.WriteAsync(OutputLayout.JobManifest, manifest.ToJson(), cancellationToken).ConfigureAwait(false);

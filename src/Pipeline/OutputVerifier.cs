@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mae.Cluster.Pipeline.Results;
 using Mae.Cluster.Storage.Blobs;
 using Mae.Cluster.Storage.Formats;
 
@@ -58,7 +59,7 @@ public static class OutputVerifier
         {
             var shard = commits[i];
             var record = await ReadRecordAsync(output, shard, cancellationToken).ConfigureAwait(false);
-            if (record is not null && record.JobFingerprint != manifest.JobFingerprint)
+            if (record is not null && !record.BelongsTo(manifest.JobFingerprint))
             {
                 continue; // another job's leftover: the job overwrites it, it was never this output's result
             }
@@ -126,7 +127,7 @@ public static class OutputVerifier
             }
         }
 
-        var elementType = manifest.EmbeddingDtype == "float16" ? NpyElementType.Fp16 : NpyElementType.Fp32;
+        var elementType = ManifestNames.EmbeddingTypeOf(manifest);
         using (var header = await ReadPrefixAsync(output, embeddings, NpyHeaderRoom, cancellationToken).ConfigureAwait(false))
         {
             if (ResultFileCheck.Embeddings(header, lengths[embeddings], record.Images, record.EmbeddingDim, elementType) is { } npy)

@@ -1,3 +1,4 @@
+using Mae.Cluster.Pipeline.Results;
 using Mae.Cluster.Storage.Formats;
 
 namespace Mae.Cluster.Pipeline;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mae.Cluster.Storage.Blobs;
 
 namespace Mae.Cluster.Pipeline;
 
@@ -20,4 +21,15 @@ public sealed record ShardCommitRecord(
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ShardCommitRecord? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<ShardCommitRecord>(json, Json);
+
+    /// <summary>Whether this record is the job's own: another job's leftover is overwritten, never passed off as its result.</summary>
+    public bool BelongsTo(string jobFingerprint) => JobFingerprint == jobFingerprint;
+
+    /// <summary>The shard's commit record if the job with <paramref name="jobFingerprint"/> committed it; null otherwise.</summary>
+    public static async Task<ShardCommitRecord?> ReadOwnAsync(IObjectStore output, int shard, string jobFingerprint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var bytes = await output.TryReadAsync(OutputLayout.Commit(shard), cancellationToken).ConfigureAwait(false);
+        return bytes is not null && Parse(bytes) is { } record && record.BelongsTo(jobFingerprint) ? record : null;
+    }
 }

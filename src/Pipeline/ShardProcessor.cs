@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Pipeline.Results;
 using Mae.Cluster.Storage.Blobs;
 using Mae.Cluster.Storage.Formats;
 using Microsoft.Extensions.Logging;

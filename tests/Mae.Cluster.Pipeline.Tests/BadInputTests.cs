@@ -1,11 +1,10 @@
 using System.Text;
 using Mae.Cluster.Pipeline.Tests.Support;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
 /// <summary>Bad images and bad shards become failure rows with reasons; they never stop the job or shift good rows.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class BadInputTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -1,6 +1,5 @@
 using Mae.Cluster.Inference.Onnx;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
@@ -12,7 +11,7 @@ public sealed class JobCompletionTests
     [Fact]
     public async Task CompletedJobGetsCountsAndSuccessMarker()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempDirectory();
         var output = ObjectStoreFactory.Create(folder.Path);
         var running = await ClaimAsync(output);
 
@@ -30,7 +29,7 @@ public sealed class JobCompletionTests
     [Fact]
     public async Task JobWithFailedShardsSaysSoAndGetsNoSuccessMarker()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempDirectory();
         var output = ObjectStoreFactory.Create(folder.Path);
         var running = await ClaimAsync(output);
 

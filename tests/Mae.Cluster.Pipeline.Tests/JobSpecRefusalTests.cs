@@ -2,12 +2,11 @@ using Azure.Storage;
 using Azure.Storage.Sas;
 using Mae.Cluster.Pipeline.Tests.Support;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
 /// <summary>Jobs that cannot work are refused before any work, with a message that says why and where.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class JobSpecRefusalTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -76,7 +75,7 @@ public sealed class JobSpecRefusalTests(AzuriteFixture azurite, TinyModel model)
             Input = $"{azurite.BlobEndpoint}/{storage.ContainerName}/input?{sas}",
             Output = $"{azurite.BlobEndpoint}/{storage.ContainerName}/output?{sas}",
         };
-        var runner = new ShardJobRunner(model.Engine, options, TinyModel.Name, new StorageOptions { ConnectionString = null, Retry = JobStorage.FastRetries });
+        var runner = new InProcessJob(model.Engine, options, TinyModel.Name, new StorageOptions { ConnectionString = null, Retry = JobStorage.FastRetries });
 
         var error = await Assert.ThrowsAsync<StorageNotWritableException>(() => runner.RunAsync(null, Token));
 

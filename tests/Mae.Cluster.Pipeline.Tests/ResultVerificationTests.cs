@@ -1,7 +1,6 @@
 using Mae.Cluster.Pipeline.Tests.Support;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Formats;
-using Mae.Cluster.Storage.Tests.Infrastructure;
+using Mae.Cluster.Pipeline.Results;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
@@ -10,7 +9,7 @@ namespace Mae.Cluster.Pipeline.Tests;
 /// committed), and <see cref="OutputVerifier"/> finds the committed shards of an output whose files are damaged, so a
 /// rerun recomputes exactly those.
 /// </summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -20,7 +19,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
     [Fact]
     public async Task AFileThatDoesNotReadBackIsWrittenAgainAndOnlyTheGoodBytesAreStored()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempDirectory();
         var output = ObjectStoreFactory.Create(folder.Path);
         var logger = new RecordingLogger();
         var writes = 0;
@@ -43,7 +42,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
     [Fact]
     public async Task AFileThatNeverReadsBackFailsTheWriteAndNothingIsStored()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempDirectory();
         var output = ObjectStoreFactory.Create(folder.Path);
         var writes = 0;
 
@@ -123,7 +122,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
     [Fact]
     public async Task AnOutputWithoutAJobIsRefused()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempDirectory();
 
         var error = await Assert.ThrowsAsync<JobSpecException>(() => OutputVerifier.VerifyAsync(ObjectStoreFactory.Create(folder.Path), null, Token));
 

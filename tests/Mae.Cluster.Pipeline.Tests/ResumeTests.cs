@@ -1,5 +1,4 @@
 using Mae.Cluster.Pipeline.Tests.Support;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
@@ -8,7 +7,7 @@ namespace Mae.Cluster.Pipeline.Tests;
 /// shard, reruns skip committed shards without touching their files, rewrite missing ones byte for byte, and an
 /// output that holds another job's results is refused.
 /// </summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class ResumeTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -121,8 +120,8 @@ public sealed class ResumeTests(AzuriteFixture azurite, TinyModel model)
         {
             var refused = await Assert.ThrowsAsync<JobSpecException>(() => storage.Runner(otherSeed).RunAsync(null, Token));
             Assert.Equal(
-                $"{storage.Output} already holds the results of a different job (input {storage.Input}, model {TinyModel.Name}, seed 0). " +
-                "Choose another output location or delete it.", refused.Message);
+                $"{storage.Output} already holds the results of a different job (seed 0 there, 7 here). " +
+                "Choose another output location, delete it, or rerun with the same options to resume it.", refused.Message);
         }
         await Assert.ThrowsAsync<JobSpecException>(() => storage.Runner(model.Engine, configure: o => o.Pool = EmbeddingPool.Mean).RunAsync(null, Token));
         var afterRefusals = await storage.SnapshotOutputAsync(Token);

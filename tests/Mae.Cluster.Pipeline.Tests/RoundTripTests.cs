@@ -1,10 +1,9 @@
 using Mae.Cluster.Pipeline.Tests.Support;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
 /// <summary>Whole jobs over real photos, from tar shards and from loose files, on the local file system and on Azurite.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class RoundTripTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -3,7 +3,6 @@ using Azure.Storage;
 using Azure.Storage.Sas;
 using Mae.Cluster.Pipeline.Tests.Support;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
@@ -11,7 +10,7 @@ namespace Mae.Cluster.Pipeline.Tests;
 /// Jobs authenticated with a SAS URL or a connection string: the SAS signature and the account key appear nowhere a
 /// job leaves text — job.json, commit records, Parquet values, the .npy files, its log.
 /// </summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class SecretTests(AzuriteFixture azurite, TinyModel model)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -50,7 +49,7 @@ public sealed class SecretTests(AzuriteFixture azurite, TinyModel model)
         var log = new RecordingLogger();
         var options = new ShardJobOptions { Input = $"az://{storage.ContainerName}/input", Output = $"az://{storage.ContainerName}/output", ShardSize = 2 };
 
-        await new ShardJobRunner(model.Engine, options, TinyModel.Name, storage.Options, log).RunAsync(null, Token);
+        await new InProcessJob(model.Engine, options, TinyModel.Name, storage.Options, log).RunAsync(null, Token);
 
         var results = await JobResults.ReadAsync(storage, Token);
         JobAssertions.Completed(results, shards: 2, images: 4, failures: 0);
@@ -58,7 +57,7 @@ public sealed class SecretTests(AzuriteFixture azurite, TinyModel model)
         AssertNowhere(results, log, [AzuriteFixture.AccountKey, Uri.EscapeDataString(AzuriteFixture.AccountKey), azurite.ConnectionString]);
     }
 
-    private ShardJobRunner SasRunner(JobStorage storage, string sas, RecordingLogger log)
+    private InProcessJob SasRunner(JobStorage storage, string sas, RecordingLogger log)
     {
         var options = new ShardJobOptions
         {
@@ -67,7 +66,7 @@ public sealed class SecretTests(AzuriteFixture azurite, TinyModel model)
             ShardSize = 2,
         };
         // No connection string: the SAS is the only credential the job has.
-        return new ShardJobRunner(model.Engine, options, TinyModel.Name, new StorageOptions { ConnectionString = null, Retry = JobStorage.FastRetries }, log);
+        return new InProcessJob(model.Engine, options, TinyModel.Name, new StorageOptions { ConnectionString = null, Retry = JobStorage.FastRetries }, log);
     }
 
     /// <summary>Looks in every output file's raw bytes, every decoded Parquet value (pages are compressed) and every log line.</summary>

@@ -1,10 +1,9 @@
 using Mae.Cluster.Pipeline.Tests.Support;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Pipeline.Tests;
 
 /// <summary>Blob storage goes away in the middle of a job and comes back: the job rides it out and loses or repeats nothing.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class StorageOutageTests(AzuriteFixture azurite, TinyModel model) : IAsyncLifetime
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

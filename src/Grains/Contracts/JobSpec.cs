@@ -42,20 +42,20 @@ public sealed record JobSpec
     /// <summary>Fraction of patches hidden for the loss; null means the checkpoint's own (0.75 for vit-mae-base).</summary>
     [Id(9)] public double? MaskRatio { get; init; }
 
-    /// <summary>Embedding written to img_emb: <c>cls</c> (the CLS token) or <c>mean</c> (mean of the patch tokens).</summary>
-    [Id(10)] public string Pool { get; init; } = "cls";
+    /// <summary>Embedding written to img_emb: the CLS token or the mean of the patch tokens.</summary>
+    [Id(10)] public EmbeddingPooling Pool { get; init; } = EmbeddingPooling.Cls;
 
     /// <summary>Also write each image's 0/1 mask into the metadata.</summary>
     [Id(11)] public bool SaveMask { get; init; }
 
-    /// <summary>Element type of the img_emb files: <c>float32</c> or <c>float16</c>.</summary>
-    [Id(12)] public string EmbeddingDType { get; init; } = "float32";
+    /// <summary>Element type of the img_emb files.</summary>
+    [Id(12)] public EmbeddingDType EmbeddingDType { get; init; } = EmbeddingDType.Float32;
 
     /// <summary>
-    /// <c>fp32</c> or <c>fp16</c>; null means the precision configured on the silo that enumerates the job, which is
-    /// then written into job.json and used by every silo, so all shards of a job are computed alike.
+    /// The model's precision; null means the precision configured on the silo that enumerates the job, which is then
+    /// written into job.json and used by every silo, so all shards of a job are computed alike.
     /// </summary>
-    [Id(13)] public string? Precision { get; init; }
+    [Id(13)] public ModelPrecision? Precision { get; init; }
 
     /// <summary>Images per model call; null means each silo's configured batch size. Does not change the results.</summary>
     [Id(14)] public int? BatchSize { get; init; }
@@ -91,17 +91,17 @@ public sealed record JobSpec
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaskRatio must be strictly between 0 and 1 (was {ratio})."));
         }
-        if (Pool is not ("cls" or "mean"))
+        if (!Enum.IsDefined(Pool))
         {
-            problems.Add($"Pool must be cls or mean (was '{Pool}').");
+            problems.Add($"Pool must be Cls or Mean (was {(int)Pool}).");
         }
-        if (EmbeddingDType is not ("float32" or "float16"))
+        if (!Enum.IsDefined(EmbeddingDType))
         {
-            problems.Add($"EmbeddingDType must be float32 or float16 (was '{EmbeddingDType}').");
+            problems.Add($"EmbeddingDType must be Float32 or Float16 (was {(int)EmbeddingDType}).");
         }
-        if (Precision is not (null or "fp32" or "fp16"))
+        if (Precision is { } precision && !Enum.IsDefined(precision))
         {
-            problems.Add($"Precision must be fp32 or fp16 (was '{Precision}').");
+            problems.Add($"Precision must be Fp32 or Fp16 (was {(int)precision}).");
         }
         if (BatchSize is < 1 or > 4096)
         {

@@ -1,4 +1,3 @@
-using Mae.Cluster.Grains.Inference;
 using Mae.Cluster.Grains.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

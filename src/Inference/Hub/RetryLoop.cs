@@ -1,11 +1,13 @@
+using Polly;
+using Polly.Retry;
+
 namespace Mae.Cluster.Inference.Hub;
 
 /// <summary>
 /// Retries <see cref="TransientHubFailure"/>s with exponential backoff (capped, or longer when the server asks with
-/// Retry-After) and gives up after <see cref="HubOptions.MaxAttempts"/> tries. Hand-written rather than Polly:
-/// the transient/permanent decision is already made where failures arise, resuming is the attempt's own job
-/// (it starts from the bytes on disk), so what is left is a dozen lines that keep this library free of another
-/// dependency and let tests run with zero delays.
+/// Retry-After) and gives up after <see cref="HubOptions.MaxAttempts"/> tries, through Polly as every retry in the
+/// product does. The transient/permanent decision is made where failures arise; resuming is the attempt's own job
+/// (it starts from the bytes on disk). A name that does not resolve is not retried: it will not resolve a second later.
 /// </summary>
 internal sealed class RetryLoop(HubOptions options)
 {
@@ -18,23 +20,28 @@ internal sealed class RetryLoop(HubOptions options)
         Func<TransientHubFailure, int, Exception> onExhausted,
         CancellationToken cancellationToken)
     {
-        var attempts = Math.Max(1, options.MaxAttempts);
-        for (var number = 1; ; number++)
+        var pipeline = new ResiliencePipelineBuilder<T>()
+            .AddRetry(new RetryStrategyOptions<T>
+            {
+                ShouldHandle = new PredicateBuilder<T>().Handle<TransientHubFailure>(failure => !failure.IsNameResolutionFailure),
+                MaxRetryAttempts = Math.Max(1, options.MaxAttempts) - 1,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    DelayBefore(args.AttemptNumber + 2, (args.Outcome.Exception as TransientHubFailure)?.RetryAfter)),
+                OnRetry = args =>
+                {
+                    onRetry((TransientHubFailure)args.Outcome.Exception!, args.AttemptNumber + 2, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+        var number = 0;
+        try
         {
-            try
-            {
-                return await attempt(number, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TransientHubFailure failure) when (number < attempts && !failure.IsNameResolutionFailure)
-            {
-                var delay = DelayBefore(number + 1, failure.RetryAfter);
-                onRetry(failure, number + 1, delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TransientHubFailure failure)
-            {
-                throw onExhausted(failure, number);
-            }
+            return await pipeline.ExecuteAsync(async token => await attempt(++number, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientHubFailure failure)
+        {
+            throw onExhausted(failure, number);
         }
     }
 

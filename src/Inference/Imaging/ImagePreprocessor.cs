@@ -36,7 +36,7 @@ public sealed class ImagePreprocessor
 
     /// <summary>
     /// The mode a preprocessor decodes in unless told otherwise: libjpeg-turbo at full size gives Pillow's own pixels
-    /// (so Hugging Face's model input, bit for bit) and is faster than ImageSharp; DCT scaling (FastJpeg) is faster
+    /// (so Hugging Face's model input, bit for bit) and is faster than ImageSharp; DCT scaling (LibjpegTurboDctScaled) is faster
     /// still but changes the input, so it is opt-in (see docs/preprocessing.md for the figures).
     /// </summary>
     public const ImageDecodeMode DefaultDecodeMode = ImageDecodeMode.LibjpegTurbo;

@@ -1,7 +1,7 @@
 namespace Mae.Cluster.Inference.Imaging;
 
 /// <summary>
-/// The DCT-domain scale <see cref="ImageDecodeMode.FastJpeg"/> decodes a JPEG at: libjpeg-turbo scales by M/8 while
+/// The DCT-domain scale <see cref="ImageDecodeMode.LibjpegTurboDctScaled"/> decodes a JPEG at: libjpeg-turbo scales by M/8 while
 /// decoding, producing ⌈size·M/8⌉ pixels a side; of 1/8, 1/4, 1/2 and 1 the smallest whose output still covers the
 /// target on both sides is taken, so the Pillow resize that follows only ever shrinks or keeps the size.
 /// </summary>

@@ -11,7 +11,7 @@ namespace Mae.Cluster.Inference.Imaging;
 /// Everything neither library finishes — a truncated file (found by the same walk as in <see cref="ImageDecoder"/>),
 /// a file over a limit (checked from the header before any pixel buffer exists), a variant or a corruption
 /// libjpeg-turbo refuses or warns about — returns <see langword="null"/>, so that <see cref="ImageDecoder"/> decodes
-/// it or names the failure in the same words as <see cref="ImageDecodeMode.Exact"/>. Thread-safe.
+/// it or names the failure in the same words as <see cref="ImageDecodeMode.ImageSharp"/>. Thread-safe.
 /// </remarks>
 internal sealed class LibjpegTurboDecoder
 {

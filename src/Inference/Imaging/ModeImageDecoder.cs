@@ -4,14 +4,17 @@ namespace Mae.Cluster.Inference.Imaging;
 /// The decoder <see cref="ImagePreprocessor"/> runs: JPEGs through libjpeg-turbo in the non-exact modes, anything
 /// else (and any JPEG libjpeg-turbo leaves alone) through <see cref="ImageDecoder"/>. Thread-safe.
 /// </summary>
-internal sealed class ModeImageDecoder
+public sealed class ModeImageDecoder
 {
     private readonly ImageDecoder _decoder;
     private readonly LibjpegTurboDecoder? _jpegDecoder;
 
     /// <param name="decoder">The decoder for everything libjpeg-turbo does not take.</param>
     /// <param name="mode">Which decoder JPEGs go through.</param>
-    /// <param name="useSystemLibjpegTurbo">False to use SkiaSharp's libjpeg-turbo even where the system's loads (benchmarks, tests).</param>
+    /// <param name="useSystemLibjpegTurbo">
+    /// Whether the system's libturbojpeg is used where it loads (the default: it is the faster build); false always uses
+    /// SkiaSharp's bundled copy, the one every machine has, when the same library everywhere matters more than speed.
+    /// </param>
     public ModeImageDecoder(ImageDecoder decoder, ImageDecodeMode mode, bool useSystemLibjpegTurbo = true)
     {
         ArgumentNullException.ThrowIfNull(decoder);
@@ -22,7 +25,7 @@ internal sealed class ModeImageDecoder
 
         _decoder = decoder;
         Mode = mode;
-        _jpegDecoder = mode == ImageDecodeMode.Exact ? null : new LibjpegTurboDecoder(decoder.Limits, useSystemLibjpegTurbo);
+        _jpegDecoder = mode == ImageDecodeMode.ImageSharp ? null : new LibjpegTurboDecoder(decoder.Limits, useSystemLibjpegTurbo);
     }
 
     public ImageDecodeMode Mode { get; }
@@ -32,7 +35,7 @@ internal sealed class ModeImageDecoder
 
     /// <summary>
     /// Decodes <paramref name="encoded"/> for a resize to <paramref name="target"/>: in
-    /// <see cref="ImageDecodeMode.FastJpeg"/> a JPEG may come back smaller than <paramref name="original"/>, never
+    /// <see cref="ImageDecodeMode.LibjpegTurboDctScaled"/> a JPEG may come back smaller than <paramref name="original"/>, never
     /// smaller than the target.
     /// </summary>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image within the limits.</exception>
@@ -40,7 +43,7 @@ internal sealed class ModeImageDecoder
     {
         if (_jpegDecoder is not null && LibjpegTurboDecoder.IsJpeg(encoded))
         {
-            ImageDimensions? scaleTarget = Mode == ImageDecodeMode.FastJpeg ? target : null;
+            ImageDimensions? scaleTarget = Mode == ImageDecodeMode.LibjpegTurboDctScaled ? target : null;
             if (_jpegDecoder.TryDecode(encoded, scaleTarget, out original) is { } jpeg)
             {
                 return jpeg;

@@ -117,7 +117,7 @@ internal sealed class SkiaJpegBackend
             throw new InvalidOperationException(
                 "The libjpeg-turbo JPEG decoder needs SkiaSharp's native library (libSkiaSharp, from the package " +
                 "SkiaSharp.NativeAssets.Linux.NoDependencies on Linux), which did not load: " + exception.Message +
-                $" Use {nameof(ImageDecodeMode)}.{nameof(ImageDecodeMode.Exact)} to decode with managed code only.",
+                $" Use {nameof(ImageDecodeMode)}.{nameof(ImageDecodeMode.ImageSharp)} to decode with managed code only.",
                 exception);
         }
     }

@@ -9,7 +9,7 @@ namespace Mae.Cluster.Inference.Onnx;
 /// Builds one ONNX graph node by node. Large initializers go to an external-data file beside the model
 /// (the protobuf itself is capped at 2 GB, and vit-mae-huge's weights alone exceed that), small ones inline.
 /// </summary>
-internal sealed class OnnxGraphWriter
+public sealed class OnnxGraphWriter
 {
     public const int DefaultOpset = 17;
     public const string MicrosoftDomain = "com.microsoft";

@@ -241,17 +241,8 @@ internal sealed class LocalObjectStore : IObjectStore
                 return true;
             }
 
-            // Without overwrite, .NET links the new name (failing if it exists) and then unlinks the
-            // temporary name, so two creators cannot both succeed.
-            try
-            {
-                File.Move(temporary, fullPath, overwrite: false);
-                return true;
-            }
-            catch (IOException) when (File.Exists(fullPath))
-            {
-                return false;
-            }
+            // Two creators cannot both succeed; the temporary name is deleted below either way.
+            return NoReplaceMove.TryMove(temporary, fullPath);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -1,5 +1,4 @@
 using Azure.Storage.Blobs;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mae.Cluster.Grains.Tests.Infrastructure;

@@ -1,9 +1,8 @@
 using System.Formats.Tar;
 using Mae.Cluster.Grains.Jobs;
-using Mae.Cluster.Grains.Pipeline;
+using Mae.Cluster.Grains.Execution;
 using Mae.Cluster.Grains.Workers;
 using Mae.Cluster.Inference.Checkpoints;
-using Mae.Cluster.Inference.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +18,7 @@ namespace Mae.Cluster.Grains.Tests.Infrastructure;
 /// </summary>
 public class PipelineClusterFixture : IAsyncLifetime
 {
-    private static readonly string PhotoFolder = Path.Combine(AppContext.BaseDirectory, "photos");
+    private static readonly string PhotoFolder = TestPhotos.Directory;
 
     private readonly TempDirectory _root = new();
 

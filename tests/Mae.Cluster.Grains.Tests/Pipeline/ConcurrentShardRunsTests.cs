@@ -1,7 +1,6 @@
-using Mae.Cluster.Grains.Inference;
-using Mae.Cluster.Grains.Pipeline;
+using Mae.Cluster.Grains.Workers;
+using Mae.Cluster.Grains.Execution;
 using Mae.Cluster.Inference.Checkpoints;
-using Mae.Cluster.Inference.Tests;
 using Mae.Cluster.Pipeline;
 using Mae.Cluster.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +15,7 @@ namespace Mae.Cluster.Grains.Tests.Pipeline;
 /// </summary>
 public sealed class ConcurrentShardRunsTests : IDisposable
 {
-    private static readonly string PhotoFolder = Path.Combine(AppContext.BaseDirectory, "photos");
+    private static readonly string PhotoFolder = TestPhotos.Directory;
 
     private readonly TempDirectory _root = new();
     private readonly ModelResolver _models = new();

@@ -1,11 +1,10 @@
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
 
 /// <summary>One Azurite (blob + table) for the real-process tests: Orleans clustering, grain state and job data.</summary>
 public sealed class AzuriteWithTables : IAsyncLifetime
 {
-    internal AzuriteFixture Azurite { get; } = new(withTables: true);
+    internal AzuriteFixture Azurite { get; } = AzuriteFixture.WithTables();
 
     public ValueTask InitializeAsync() => Azurite.InitializeAsync();
 

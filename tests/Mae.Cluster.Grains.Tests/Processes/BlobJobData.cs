@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 using ParquetSharp;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
@@ -12,7 +11,7 @@ namespace Mae.Cluster.Grains.Tests.Processes;
 /// </summary>
 internal sealed class BlobJobData
 {
-    private static readonly string PhotoFolder = Path.Combine(AppContext.BaseDirectory, "photos");
+    private static readonly string PhotoFolder = TestPhotos.Directory;
 
     private readonly BlobContainerClient _container;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Mae.Cluster.Inference.Tests.Cli;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
 
@@ -13,7 +12,7 @@ internal sealed class ClusterJobs(IClusterClient client, IReadOnlyDictionary<str
     public async Task<string> SubmitAsync(JobSpec spec)
     {
         var jobId = "job-" + Guid.NewGuid().ToString("N")[..12];
-        var submit = await MaeProcess.RunAsync(cliEnvironment,
+        var submit = await BuiltProgram.Mae.RunAsync(cliEnvironment,
             "submit", spec.Input, "--output", spec.Output, "--model", spec.Model, "--job-id", jobId, "--json");
         Assert.True(submit.ExitCode == 0, $"mae submit exited {submit.ExitCode}: {submit.StdErr}");
         using var status = JsonDocument.Parse(submit.StdOut);
@@ -27,8 +26,8 @@ internal sealed class ClusterJobs(IClusterClient client, IReadOnlyDictionary<str
     /// <summary>Follows the job with <c>mae status --watch --json</c> until it ends; it must end completed (exit code 0).</summary>
     public async Task<JobStatus> WaitUntilCompletedAsync(string jobId, TimeSpan deadline)
     {
-        using var watch = MaeProcess.Start(cliEnvironment, "status", jobId, "--watch", "--json");
-        MaeProcess.Result result;
+        using var watch = BuiltProgram.Mae.Start(cliEnvironment, "status", jobId, "--watch", "--json");
+        ProgramResult result;
         try
         {
             result = await watch.WaitAsync().WaitAsync(deadline);

@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Mae.Cluster.Inference.Tests;
-using Mae.Cluster.Inference.Tests.Cli;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
 
@@ -21,22 +18,22 @@ public sealed class DevelopmentClusterProcessTests : IAsyncDisposable
     public async Task ASecondSiloJoinsTheFirstAndAJobSubmittedThroughOneGatewayIsListedAndComputedThroughTheOther()
     {
         var clusterId = "dev-" + Guid.NewGuid().ToString("N")[..12];
-        var firstSiloPort = SiloProcessCluster.FreeLoopbackPort();
+        var firstSiloPort = FreePort.OnLoopback();
         var primary = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{firstSiloPort}");
         try
         {
             // The first silo computes; the second only coordinates and serves its gateway, so the job can only be done
             // if the two are one cluster.
             var first = await StartSiloAsync("first", clusterId, firstSiloPort, primary, devices: "cpu");
-            var second = await StartSiloAsync("second", clusterId, SiloProcessCluster.FreeLoopbackPort(), primary, devices: "none");
+            var second = await StartSiloAsync("second", clusterId, FreePort.OnLoopback(), primary, devices: "none");
             var output = _root.Combine("out-cluster");
 
-            var submit = await MaeProcess.RunAsync(Cli(clusterId, second.GatewayPort),
+            var submit = await BuiltProgram.Mae.RunAsync(Cli(clusterId, second.GatewayPort),
                 "submit", Photos(), "--output", output, "--model", "tiny", "--shard-size", "10");
             Assert.True(submit.ExitCode == 0, submit.StdErr);
             var jobId = submit.StdOut.Trim();
-            var watched = await MaeProcess.RunAsync(Cli(clusterId, first.GatewayPort), "status", jobId, "--watch");
-            var listed = await MaeProcess.RunAsync(Cli(clusterId, second.GatewayPort), "list", "--json");
+            var watched = await BuiltProgram.Mae.RunAsync(Cli(clusterId, first.GatewayPort), "status", jobId, "--watch");
+            var listed = await BuiltProgram.Mae.RunAsync(Cli(clusterId, second.GatewayPort), "list", "--json");
 
             Assert.True(watched.ExitCode == 0, $"mae status through the first silo exited {watched.ExitCode}: {watched.StdErr}");
             Assert.True(listed.ExitCode == 0, listed.StdErr);
@@ -57,8 +54,8 @@ public sealed class DevelopmentClusterProcessTests : IAsyncDisposable
 
     private async Task<(SiloProcess Process, int GatewayPort)> StartSiloAsync(string name, string clusterId, int siloPort, string primary, string devices)
     {
-        var gatewayPort = SiloProcessCluster.FreeLoopbackPort();
-        var healthPort = SiloProcessCluster.FreeLoopbackPort();
+        var ports = FreePort.OnLoopback(2);
+        var (gatewayPort, healthPort) = (ports[0], ports[1]);
         var environment = new Dictionary<string, string>
         {
             ["Mae__Cluster__Clustering"] = "Development",

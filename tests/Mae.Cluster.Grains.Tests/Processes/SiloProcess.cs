@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Mae.Cluster.Inference.Tests;
 
 namespace Mae.Cluster.Grains.Tests.Processes;
 
@@ -49,7 +48,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     public bool OwnsWorker(string? workerId) =>
         workerId is not null && workerId.Contains(string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{SiloPort}:"), StringComparison.Ordinal);
 
-    public static string SiloDll => BuiltProgram.Dll(Path.Combine("src", "Silo"), "Mae.Cluster.Silo.dll");
+    public static string SiloDll => BuiltProgram.Silo.Dll;
 
     public static SiloProcess Start(string name, int siloPort, int healthPort, IReadOnlyDictionary<string, string> environment, string logFolder)
     {

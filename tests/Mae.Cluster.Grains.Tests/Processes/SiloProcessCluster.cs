@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Azure.Data.Tables;
-using Mae.Cluster.Inference.Tests;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -81,12 +77,12 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     /// <summary>Starts a silo on free ports with its own MAE_HOME and graph cache, and waits until /readyz says 200.</summary>
     public async Task<SiloProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var siloPort = FreeLoopbackPort();
-        var healthPort = FreeLoopbackPort();
+        var ports = FreePort.OnLoopback(3);
+        var (siloPort, healthPort, gatewayPort) = (ports[0], ports[1], ports[2]);
         var environment = new Dictionary<string, string>(_settings)
         {
             ["Mae__Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-            ["Mae__Cluster__GatewayPort"] = FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
+            ["Mae__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mae__Health__Urls"] = $"http://127.0.0.1:{healthPort}",
             ["Mae__Inference__GraphCacheDirectory"] = Folder($"{name}-graphs"),
             ["MAE_HOME"] = Folder($"{name}-home"),
@@ -150,12 +146,5 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             _client.Dispose();
         }
         _root.Dispose();
-    }
-
-    internal static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -15,7 +15,7 @@ public sealed class SiloProcessHealthTests(AzuriteWithTables storage)
         await using var cluster = new SiloProcessCluster(storage.Azurite, leaseDuration: TimeSpan.FromMinutes(1));
         try
         {
-            var dashboardPort = FreeLoopbackPort();
+            var dashboardPort = FreePort.OnLoopback();
             var dashboard = new Uri($"http://127.0.0.1:{dashboardPort}/");
             // StartSiloAsync returns once /readyz has answered 200: Active in the membership, worker running.
             var silo = await cluster.StartSiloAsync("solo", new Dictionary<string, string>
@@ -56,11 +56,4 @@ public sealed class SiloProcessHealthTests(AzuriteWithTables storage)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .Where(a => !IPAddress.IsLoopback(a) && a.AddressFamily == AddressFamily.InterNetwork);
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

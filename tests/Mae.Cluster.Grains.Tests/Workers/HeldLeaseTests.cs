@@ -8,7 +8,7 @@ public sealed class HeldLeaseTests
     public void RefusedRenewalArrivingAfterTheShardFinishedIsHarmless()
     {
         // The renew loop works on a snapshot of held leases: a shard may finish (and its lease be disposed) while its
-        // renewal is in flight, and that renewal is then refused because the shard is done. Seen in mae bench coordinator.
+        // renewal is in flight, and that renewal is then refused because the shard is done. Seen in mae-bench coordinator.
         var held = new HeldLease(new ShardLease("job", 0, 7, Guid.NewGuid(), DateTimeOffset.UtcNow.AddMinutes(1), 1), new JobSpec { Input = "in", Output = "out" });
         held.Dispose();
 

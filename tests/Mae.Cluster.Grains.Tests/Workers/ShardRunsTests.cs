@@ -1,4 +1,4 @@
-using Mae.Cluster.Grains.Inference;
+using Mae.Cluster.Grains.Workers;
 using Mae.Cluster.Grains.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using Mae.Cluster.Inference.Engine;
 using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Masking;
-using Mae.Cluster.Inference.Tests.Imaging;
 using Mae.Cluster.Inference.Tests.Reference;
 
 namespace Mae.Cluster.Inference.Tests.Engine;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Mae.Cluster.Inference.Hub;
+using Mae.Cluster.TestSupport.Hub;
 
 namespace Mae.Cluster.Inference.Tests.Hub;
 

@@ -1,4 +1,5 @@
 using Mae.Cluster.Inference.Hub;
+using Mae.Cluster.TestSupport.Hub;
 
 namespace Mae.Cluster.Inference.Tests.Hub;
 

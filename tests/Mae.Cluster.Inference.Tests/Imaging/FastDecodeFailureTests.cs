@@ -14,8 +14,8 @@ public sealed class FastDecodeFailureTests
     {
         { ImageDecodeMode.LibjpegTurbo, true },
         { ImageDecodeMode.LibjpegTurbo, false },
-        { ImageDecodeMode.FastJpeg, true },
-        { ImageDecodeMode.FastJpeg, false },
+        { ImageDecodeMode.LibjpegTurboDctScaled, true },
+        { ImageDecodeMode.LibjpegTurboDctScaled, false },
     };
 
     [Theory]
@@ -84,8 +84,8 @@ public sealed class FastDecodeFailureTests
     {
         { ImageDecodeMode.LibjpegTurbo, true, 5 },
         { ImageDecodeMode.LibjpegTurbo, false, 5 },
-        { ImageDecodeMode.FastJpeg, true, 2048 },
-        { ImageDecodeMode.FastJpeg, false, 2048 },
+        { ImageDecodeMode.LibjpegTurboDctScaled, true, 2048 },
+        { ImageDecodeMode.LibjpegTurboDctScaled, false, 2048 },
     };
 
     [Theory]
@@ -111,7 +111,7 @@ public sealed class FastDecodeFailureTests
     public void DamagedJpegPreprocessesOrFailsWithAReason(ImageDecodeMode mode, bool systemLibrary)
     {
         var decoder = FastDecodeSupport.Decoder(mode, systemLibrary);
-        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.Exact);
+        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.ImageSharp);
         var output = new float[preprocessor.OutputLength];
         byte[] original = File.ReadAllBytes(TestPhotos.PathOf("rocket.jpg"));
         var random = new Random(7);

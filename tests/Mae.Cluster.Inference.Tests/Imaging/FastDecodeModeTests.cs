@@ -14,9 +14,9 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     public void PreprocessorDecodesInTheDefaultModeUnlessToldOtherwise()
     {
         Assert.Equal(ImagePreprocessor.DefaultDecodeMode, new ImagePreprocessor(PreprocessorConfig.Default).DecodeMode);
-        Assert.Equal(ImageDecodeMode.Exact, new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.Exact).DecodeMode);
-        Assert.Equal("ImageSharp", new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.Exact).JpegDecoderName);
-        Assert.Contains("libjpeg-turbo", new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.FastJpeg).JpegDecoderName, StringComparison.Ordinal);
+        Assert.Equal(ImageDecodeMode.ImageSharp, new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.ImageSharp).DecodeMode);
+        Assert.Equal("ImageSharp", new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.ImageSharp).JpegDecoderName);
+        Assert.Contains("libjpeg-turbo", new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.LibjpegTurboDctScaled).JpegDecoderName, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     {
         byte[] photo = File.ReadAllBytes(TestPhotos.PathOf("mate-aqua.jpg"));
         using RgbImage decoded = new ImageDecoder().Decode(photo);
-        var reference = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.Exact);
+        var reference = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.ImageSharp);
         float[] expected = new float[reference.OutputLength], actual = new float[reference.OutputLength];
         reference.Preprocess(decoded, expected);
         reference.Preprocess(photo, actual);
@@ -54,9 +54,9 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     public void NonJpegInputIsDecodedExactlyAsInExactMode(string name)
     {
         byte[] file = samples.Bytes(name);
-        float[] exact = Preprocess(ImageDecodeMode.Exact, file);
+        float[] exact = Preprocess(ImageDecodeMode.ImageSharp, file);
         Assert.Equal(exact, Preprocess(ImageDecodeMode.LibjpegTurbo, file));
-        Assert.Equal(exact, Preprocess(ImageDecodeMode.FastJpeg, file));
+        Assert.Equal(exact, Preprocess(ImageDecodeMode.LibjpegTurboDctScaled, file));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
         foreach (string photo in TestPhotos.Png)
         {
             byte[] file = File.ReadAllBytes(photo);
-            Assert.Equal(Preprocess(ImageDecodeMode.Exact, file), Preprocess(ImageDecodeMode.FastJpeg, file));
+            Assert.Equal(Preprocess(ImageDecodeMode.ImageSharp, file), Preprocess(ImageDecodeMode.LibjpegTurboDctScaled, file));
         }
     }
 
@@ -87,7 +87,7 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     [MemberData(nameof(FastDecodeSupport.Libraries), MemberType = typeof(FastDecodeSupport))]
     public void FastJpegDecodesAtTheChosenScaleAndReportsTheOriginalSize(bool systemLibrary)
     {
-        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.FastJpeg, systemLibrary);
+        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.LibjpegTurboDctScaled, systemLibrary);
         (string Name, int Width, int Height)[] expected = [("mate-aqua.jpg", 512, 320), ("retina.jpg", 353, 353), ("rocket.jpg", 640, 427)];
         foreach (var (name, width, height) in expected)
         {
@@ -96,7 +96,7 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
             Assert.Equal((name, Jpeg(name)), (name, original));
         }
 
-        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.FastJpeg);
+        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.LibjpegTurboDctScaled);
         var size = preprocessor.Preprocess(File.ReadAllBytes(TestPhotos.PathOf("mate-aqua.jpg")), new float[preprocessor.OutputLength]);
         Assert.Equal(new ImageDimensions(1024, 640), size);
     }
@@ -104,7 +104,7 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     /// <summary>The system library and SkiaSharp's copy are both libjpeg-turbo with the same settings: same bytes.</summary>
     [Theory]
     [InlineData(ImageDecodeMode.LibjpegTurbo)]
-    [InlineData(ImageDecodeMode.FastJpeg)]
+    [InlineData(ImageDecodeMode.LibjpegTurboDctScaled)]
     public void SystemAndSkiaSharpLibjpegTurboGiveTheSamePixels(ImageDecodeMode mode)
     {
         var system = FastDecodeSupport.Decoder(mode, systemLibrary: true);
@@ -138,8 +138,8 @@ public sealed class FastDecodeModeTests(FormatSamples samples) : IClassFixture<F
     [MemberData(nameof(FastDecodeSupport.Libraries), MemberType = typeof(FastDecodeSupport))]
     public void ParallelFastDecodingGivesTheSequentialResults(bool systemLibrary)
     {
-        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.FastJpeg, systemLibrary);
-        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.Exact);
+        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.LibjpegTurboDctScaled, systemLibrary);
+        var preprocessor = new ImagePreprocessor(PreprocessorConfig.Default, decodeMode: ImageDecodeMode.ImageSharp);
         byte[][] files = [.. TestPhotos.Jpeg.Concat(TestPhotos.Png).Select(File.ReadAllBytes)];
         float[] Run(byte[] file)
         {

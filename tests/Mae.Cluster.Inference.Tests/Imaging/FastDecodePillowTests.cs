@@ -88,7 +88,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
     [MemberData(nameof(FastDecodeSupport.Libraries), MemberType = typeof(FastDecodeSupport))]
     public void FastJpegResizedPhotosStayCloseToPillow(bool systemLibrary)
     {
-        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.FastJpeg, systemLibrary);
+        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.LibjpegTurboDctScaled, systemLibrary);
         string[] photos = TestPhotos.Jpeg;
         using var temp = new TempDirectory();
         PillowReference.Run(["resize", "224x224", temp.Path, .. photos]);
@@ -124,7 +124,7 @@ public sealed class FastDecodePillowTests(FormatSamples samples) : IClassFixture
     [MemberData(nameof(FastDecodeSupport.Libraries), MemberType = typeof(FastDecodeSupport))]
     public void HalfScaleDecodeIsCloseToA2x2AverageOfPillowsDecode(bool systemLibrary)
     {
-        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.FastJpeg, systemLibrary);
+        var decoder = FastDecodeSupport.Decoder(ImageDecodeMode.LibjpegTurboDctScaled, systemLibrary);
         string photo = TestPhotos.PathOf("mate-dune.jpg");
         using var temp = new TempDirectory();
         PillowReference.Run("decode", temp.Path, photo);

@@ -3,7 +3,6 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Mae.Cluster.Inference.Engine;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Mae.Cluster.Pipeline.Tests.Support;
@@ -15,7 +14,7 @@ namespace Mae.Cluster.Pipeline.Tests.Support;
 /// </summary>
 internal sealed class JobStorage : IDisposable
 {
-    private readonly TemporaryFolder _temp = new();
+    private readonly TempDirectory _temp = new();
     private readonly BlobContainerClient? _container;
     private int _snapshots;
 
@@ -78,11 +77,11 @@ internal sealed class JobStorage : IDisposable
     }
 
     /// <summary>A runner for a job from <see cref="Input"/> to <see cref="Output"/> (small shards of loose images, two shards in flight).</summary>
-    public ShardJobRunner Runner(MaeEngine engine, ILogger? logger = null, Action<ShardJobOptions>? configure = null)
+    public InProcessJob Runner(MaeEngine engine, ILogger? logger = null, Action<ShardJobOptions>? configure = null)
     {
         var options = new ShardJobOptions { Input = Input, Output = Output, ShardSize = 2, ShardsInFlight = 2 };
         configure?.Invoke(options);
-        return new ShardJobRunner(engine, options, TinyModel.Name, Options, logger);
+        return new InProcessJob(engine, options, TinyModel.Name, Options, logger);
     }
 
     public async Task PutInputAsync(string path, byte[] content, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using Mae.Cluster.Storage.Tests.Infrastructure;
 namespace Mae.Cluster.Storage.Tests.Blobs;
 
 /// <summary>The ways to authenticate to a blob location, tried against Azurite, and that secrets stay out of messages.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class BlobAuthenticationTests(AzuriteFixture azurite)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

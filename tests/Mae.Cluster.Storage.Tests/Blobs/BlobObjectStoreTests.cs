@@ -4,7 +4,7 @@ using Mae.Cluster.Storage.Tests.Infrastructure;
 namespace Mae.Cluster.Storage.Tests.Blobs;
 
 /// <summary>The shared store behaviour against Azurite, through an az:// location and the connection string.</summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class BlobObjectStoreTests(AzuriteFixture azurite) : ObjectStoreContractTests
 {
     protected override IObjectStore CreateStore() =>

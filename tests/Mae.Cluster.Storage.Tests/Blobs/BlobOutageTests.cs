@@ -9,7 +9,7 @@ namespace Mae.Cluster.Storage.Tests.Blobs;
 /// retry budget, reads resume where they broke off, and a dead endpoint is reported once the budget is spent.
 /// Restarts are triggered by the store's own retry log events, never by sleeping.
 /// </summary>
-[Collection(AzuriteTestGroup.Name)]
+[Collection(typeof(AzuriteTestGroup))]
 public sealed class BlobOutageTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private readonly RecordingLogger _log = new();

@@ -6,10 +6,12 @@ namespace Mae.Cluster.Storage.Tests.Blobs;
 /// <summary>The shared store behaviour on a real local folder, plus what only a file system can get wrong.</summary>
 public sealed class LocalObjectStoreTests : ObjectStoreContractTests
 {
-    private readonly TemporaryFolder _temp = new();
+    private readonly TempDirectory _temp = new();
 
     protected override IObjectStore CreateStore() =>
         ObjectStoreFactory.Create(_temp.Combine("store-" + Guid.NewGuid().ToString("N")[..8], "out"), TestOptions(null), Log);
+
+    protected override int CreateRaceRounds => 500;
 
     public override async ValueTask DisposeAsync()
     {

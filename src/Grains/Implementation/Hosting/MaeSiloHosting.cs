@@ -1,8 +1,8 @@
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Mae.Cluster.Grains.Execution;
 using Mae.Cluster.Grains.Jobs;
-using Mae.Cluster.Grains.Pipeline;
 using Mae.Cluster.Grains.Workers;
 using Mae.Cluster.Inference.Onnx;
 using Microsoft.Extensions.Configuration;

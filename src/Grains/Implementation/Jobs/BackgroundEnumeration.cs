@@ -32,30 +32,23 @@ internal static partial class BackgroundEnumeration
     }
 
     /// <summary>
-    /// Hands the outcome back, retrying with growing pauses: a lost hand-back would leave the job pending until its
-    /// grain happened to reactivate. The sink ignores a repeated outcome, so retrying is safe.
+    /// Hands the outcome back, retrying with growing pauses (1 s doubling to 30 s, <see cref="HandBackAttempts"/> tries):
+    /// a lost hand-back would leave the job pending until its grain happened to reactivate. The sink ignores a
+    /// repeated outcome, so retrying is safe.
     /// </summary>
     private static async Task TellAsync(Func<Task> call, ILogger logger, string jobId)
     {
-        for (var attempt = 1; ; attempt++)
+        var retry = GrainCallRetry.Create(HandBackAttempts, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30),
+            (attempt, e) => LogHandBackRetry(logger, jobId, attempt, e.Message));
+        try
         {
-            try
-            {
-                await call().ConfigureAwait(false);
-                return;
-            }
-#pragma warning disable CA1031 // Retried; after the last attempt the job enumerates again when it next activates.
-            catch (Exception e)
+            await retry.ExecuteAsync(async _ => await call().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // After the last attempt the job enumerates again when it next activates.
+        catch (Exception e)
 #pragma warning restore CA1031
-            {
-                if (attempt == HandBackAttempts)
-                {
-                    LogHandBackFailed(logger, e, jobId);
-                    return;
-                }
-                LogHandBackRetry(logger, jobId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << (attempt - 1)))).ConfigureAwait(false);
-            }
+        {
+            LogHandBackFailed(logger, e, jobId);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace Mae.Cluster.Grains.Workers;
 
@@ -18,14 +19,20 @@ namespace Mae.Cluster.Grains.Workers;
 public sealed partial class ShardWorker(
     string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, ILogger<ShardWorker> logger) : BackgroundService
 {
-    private const int CompletionAttempts = 3;
+    /// <summary>
+    /// Tries of a completion report (0.2 s doubling to 5 s between them): a report lost to a partition grain that is
+    /// moving to another silo would leave a committed shard to wait out its lease and be leased again.
+    /// </summary>
+    private const int CompletionAttempts = 6;
 
-    /// <summary>How long one poll of a running shard may wait for it to end: short, as every grain call is.</summary>
-    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(1);
+    /// <summary>The pause after a poll that failed, before asking again.</summary>
+    private static readonly TimeSpan FailedPollDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Polls that may fail in a row (the silo is busy or stopping) before the run is given up on.</summary>
     private const int PollFailuresAllowed = 10;
     private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
+    private readonly ResiliencePipeline _completionRetry = GrainCallRetry.Create(CompletionAttempts, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
+        (attempt, e) => LogCompletionRetry(logger, e, workerId, attempt));
     private WorkAssignment? _assignment;
     private int _leasedFromAssignment;
     private int _jobCursor;
@@ -153,20 +160,17 @@ public sealed partial class ShardWorker(
             return false;
         }
         metrics.Completed(device, result, Stopwatch.GetElapsedTime(started));
-        for (var attempt = 1; attempt <= CompletionAttempts; attempt++)
-        {
-            if (await TryAsync(() => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false))
-            {
-                break;
-            }
-            // Unreported, the lease expires and the shard is redone: wasted work, never a wrong result.
-        }
+        // Unreported, the lease expires and the shard is found committed when it is leased again: wasted time, never a wrong result.
+        await TryAsync(() => _completionRetry.ExecuteAsync(async _ => await partition.CompleteAsync(lease.Shard, lease.LeaseId, result).ConfigureAwait(false)).AsTask())
+            .ConfigureAwait(false);
         return false;
     }
 
     /// <summary>
-    /// Starts the shard on this silo's device and polls until it ends; once <paramref name="cancellationToken"/> fires
-    /// the run is asked to stop, and still waited for, so a device never runs more shards than the worker allows.
+    /// Starts the shard on this silo's device and long-polls until it ends: each poll returns as soon as the run ends,
+    /// or after <see cref="WorkerOptions.RunPollWait"/>, so a shard costs one poll per that much of its run. Once
+    /// <paramref name="cancellationToken"/> fires the run is asked to stop at once (the poll in flight then returns
+    /// its cancelled outcome), and still waited for, so a device never runs more shards than the worker allows.
     /// </summary>
     private async Task<ShardRunOutcome> RunOnDeviceAsync(ShardWork work, CancellationToken cancellationToken)
     {
@@ -182,18 +186,13 @@ public sealed partial class ShardWorker(
         {
             return ShardRunOutcome.Failed($"Could not start the shard on {device}: {e.GetType().Name}: {e.Message}");
         }
-        var cancelRequested = false;
+        using var cancelRun = cancellationToken.Register(() => _ = TryAsync(() => inference.CancelAsync(run)));
         var failures = 0;
         while (true)
         {
-            if (cancellationToken.IsCancellationRequested && !cancelRequested)
-            {
-                cancelRequested = true;
-                await TryAsync(() => inference.CancelAsync(run)).ConfigureAwait(false);
-            }
             try
             {
-                if (await inference.PollAsync(run, PollWait).ConfigureAwait(false) is { } outcome)
+                if (await inference.PollAsync(run, options.RunPollWait).ConfigureAwait(false) is { } outcome)
                 {
                     return outcome;
                 }
@@ -212,7 +211,7 @@ public sealed partial class ShardWorker(
                 {
                     return ShardRunOutcome.Failed($"Lost track of the shard run on {device}: {e.GetType().Name}: {e.Message}");
                 }
-                await Task.Delay(PollWait, CancellationToken.None).ConfigureAwait(false);
+                await Task.Delay(FailedPollDelay, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
@@ -324,6 +323,9 @@ public sealed partial class ShardWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {Job} shard {Shard} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string job, int shard);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: completion report attempt {Attempt} failed; retrying")]
+    private static partial void LogCompletionRetry(ILogger logger, Exception exception, string worker, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not report to a partition")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string worker);

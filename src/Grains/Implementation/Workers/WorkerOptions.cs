@@ -50,6 +50,13 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan IdleDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest one poll of a running shard waits for it to end (it returns as soon as the shard ends). Well below
+    /// Orleans' response timeout (30 s by default), which would otherwise fail the poll.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:20")]
+    public TimeSpan RunPollWait { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Leases taken from one assigned partition before asking the job again (keeps the spread fair).</summary>
     [Range(1, 10_000)]
     public int LeasesPerAssignment { get; set; } = 16;

@@ -1,0 +1,3 @@
+using Mae.Cluster.Cli;
+
+return await MaeCli.RunAsync(args).ConfigureAwait(false);

@@ -1,3 +1,0 @@
-using Mae.Cluster.Client;
-
-return await MaeCli.RunAsync(args).ConfigureAwait(false);

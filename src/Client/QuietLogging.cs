@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mae.Cluster.Client;
+
+/// <summary>
+/// Orleans logs plenty at Information; a command's stdout is for its results and its stderr for progress, so the
+/// embedded silo and the client show warnings and errors only, on stderr.
+/// </summary>
+public static class QuietLogging
+{
+    /// <summary>Warnings and errors only, one line each, on stderr.</summary>
+    public static void Configure(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        // The silo warns at every start that a workstation-GC process is not a server-GC one: true, and by design for a CLI.
+        logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        // Its first check of a fresh silo reports the time since the machine booted as a stall; a CLI user can do nothing about either.
+        logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        logging.AddSimpleConsole(o => o.SingleLine = true);
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}

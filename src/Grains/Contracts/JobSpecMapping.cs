@@ -1,0 +1,64 @@
+using Mae.Cluster.Inference.Onnx;
+using Mae.Cluster.Pipeline;
+using Mae.Cluster.Storage.Formats;
+
+namespace Mae.Cluster.Grains;
+
+/// <summary>
+/// The one mapping from a <see cref="JobSpec"/>'s contract types to the pipeline's options, used by the silos that
+/// compute a job and by the client that checks it beforehand, so both derive the same job fingerprint.
+/// </summary>
+public static class JobSpecMapping
+{
+    /// <summary>What a shard job reads, writes and keeps for <paramref name="spec"/>; the pipeline's defaults for the rest.</summary>
+    public static ShardJobOptions ToShardJobOptions(this JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new ShardJobOptions
+        {
+            Input = spec.Input,
+            Output = spec.Output,
+            ShardSize = spec.ShardSize,
+            Pool = spec.Pool.ToPipeline(),
+            SaveMask = spec.SaveMask,
+            EmbeddingType = spec.EmbeddingDType.ToStorage(),
+        };
+    }
+
+    /// <summary>The precision a job runs at: its own, else <paramref name="siloDefault"/> (the enumerating silo's).</summary>
+    public static Precision PrecisionOr(this JobSpec spec, Precision siloDefault)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Precision is { } precision ? precision.ToInference() : siloDefault;
+    }
+
+    /// <summary>The engine's precision for a contract precision.</summary>
+    public static Precision ToInference(this ModelPrecision precision) => precision switch
+    {
+        ModelPrecision.Fp32 => Precision.Fp32,
+        ModelPrecision.Fp16 => Precision.Fp16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
+    };
+
+    /// <summary>The contract precision for an engine precision.</summary>
+    public static ModelPrecision ToContract(this Precision precision) => precision switch
+    {
+        Precision.Fp32 => ModelPrecision.Fp32,
+        Precision.Fp16 => ModelPrecision.Fp16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
+    };
+
+    private static EmbeddingPool ToPipeline(this EmbeddingPooling pool) => pool switch
+    {
+        EmbeddingPooling.Cls => EmbeddingPool.Cls,
+        EmbeddingPooling.Mean => EmbeddingPool.Mean,
+        _ => throw new ArgumentOutOfRangeException(nameof(pool), pool, "unknown pooling"),
+    };
+
+    private static NpyElementType ToStorage(this EmbeddingDType dtype) => dtype switch
+    {
+        EmbeddingDType.Float32 => NpyElementType.Fp32,
+        EmbeddingDType.Float16 => NpyElementType.Fp16,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown embedding dtype"),
+    };
+}
