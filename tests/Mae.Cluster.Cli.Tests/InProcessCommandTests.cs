@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Mae.Cluster.Cli.Tests.Infrastructure;
+
+namespace Mae.Cluster.Cli.Tests;
+
+/// <summary>
+/// The <c>mae</c> commands run inside the test process with their output going to writers the test holds
+/// (<see cref="MaeCli.RunAsync(System.CommandLine.RootCommand, string, string[], TextWriter?, TextWriter?)"/>): results on
+/// the one, progress and messages on the other, and nothing on the process's own console.
+/// </summary>
+public sealed class InProcessCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public async Task RunThenVerifyWriteResultsAndProgressToTheGivenWriters()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        var model = _temp.Combine("tiny");
+        var made = await RunAsync("model", "tiny", "--out", model, "--seed", "3");
+        Assert.Equal(0, made.ExitCode);
+        Assert.Equal(Path.GetFullPath(model), made.Out.Trim());
+
+        var output = _temp.Combine("output");
+        var run = await RunAsync("run", input, "--output", output, "--model", model, "--shard-size", "10", "--decode", "imagesharp");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var shards = (keys.Length + 9) / 10;
+        // Results are files; the console gets progress lines (a writer is no terminal, so no live bar) and the last line.
+        Assert.Equal("", run.Out);
+        Assert.Contains($"Completed: {shards} shards, {keys.Length} images embedded, 0 failed", run.Error, StringComparison.Ordinal);
+        Assert.Contains("completed:", run.Error, StringComparison.Ordinal);
+
+        var verify = await RunAsync("verify", output, "--json");
+        Assert.Equal(0, verify.ExitCode);
+        using var report = JsonDocument.Parse(verify.Out);
+        Assert.True(report.RootElement.GetProperty("healthy").GetBoolean());
+        Assert.Equal(shards, report.RootElement.GetProperty("committed_shards").GetInt32());
+        Assert.Equal(keys.Length, report.RootElement.GetProperty("images").GetInt64());
+    }
+
+    [Fact]
+    public async Task RefusalGoesToTheErrorWriterWithTheWordsTheOptionTakes()
+    {
+        var refused = await RunAsync("run", _temp.Combine("in"), "--output", _temp.Combine("out"), "--model", "tiny", "--precision", "fp8", "--pool", "max");
+
+        Assert.Equal(MaeCli.RefusedExitCode, refused.ExitCode);
+        Assert.Equal("", refused.Out);
+        Assert.Contains("error: Unknown precision 'fp8': use fp32 or fp16.", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("error: Unknown pool 'max': use cls or mean.", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("Run 'mae run --help' for usage.", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HelpShowsTheChoicesAndDefaultsAsTheReadmeSpellsThem()
+    {
+        var help = await RunAsync("run", "--help");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--precision <fp32|fp16>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("[default: fp32]", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--pool <cls|mean>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--emb-dtype <float32|float16>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--decode <libjpeg-turbo|libjpeg-turbo-dct-scaled|imagesharp>", help.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Fp32", help.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("FastJpeg", help.Out, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await MaeCli.RunAsync(MaeCli.Build(), "mae", args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
