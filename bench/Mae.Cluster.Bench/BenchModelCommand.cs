@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using Mae.Cluster.Cli;
@@ -29,10 +30,17 @@ internal static class BenchModelCommand
         var threads = CommonOptions.Threads();
         var batches = CommonOptions.NumberList("--batch-sizes", "Batch sizes to measure", [1, 8, 32], min: 1, max: 4096);
         var iterations = new Option<int>("--iterations") { Description = "Timed runs per measurement (best is reported).", DefaultValueFactory = _ => 3 };
+        var emission = new Option<GraphEmission[]>("--emission")
+        {
+            Description = "Graph emissions to measure, comma-separated: fused (ONNX Runtime contrib operators) or plain (standard ONNX " +
+                          "operators only); fused,plain measures both side by side (default: fused)",
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = ParseEmissions,
+        };
 
         var command = new Command("model", "Images/s and GFLOP/s of the features and reconstruction graphs against ONNX Runtime's MatMul rate.")
         {
-            model, revision, device, precision.Option, threads, batches.Option, iterations,
+            model, revision, device, precision.Option, emission, threads, batches.Option, iterations,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +49,7 @@ internal static class BenchModelCommand
             var dev = parse.GetValue(device)!;
             var prec = precision.ValueOf(parse);
             var threadCount = parse.GetValue(threads);
+            var emissions = parse.GetValue(emission) is { Length: > 0 } chosen ? chosen : [GraphEmission.Fused];
             var iters = Math.Max(1, parse.GetValue(iterations));
             var cache = new GraphCache(resolved.GraphCacheDirectory);
             var config = checkpoint.Config;
@@ -49,25 +58,57 @@ internal static class BenchModelCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"machine: {Environment.ProcessorCount} cores, device {dev}, precision {prec}, threads {(threadCount == 0 ? CpuCores.ForInference : threadCount).ToString(CultureInfo.InvariantCulture)}, model {config.HiddenSize}-wide × {config.NumHiddenLayers} layers"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"MatMul yardstick: ONNX Runtime {GemmM}×{GemmK}×{GemmN} at the same precision, measured just before each row."));
+                $"MatMul yardstick: ONNX Runtime {GemmM}×{GemmK}×{GemmN} at the same precision, measured just before each group of rows."));
             Console.WriteLine();
-            Console.WriteLine("| graph | batch | images/s | GFLOP/s | MatMul GFLOP/s | % of MatMul |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| graph | emission | batch | images/s | GFLOP/s | MatMul GFLOP/s | % of MatMul |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
 
-            using var features = new MaeFeaturesSession(
-                OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec), dev, threadCount), config);
-            using var reconstruction = new MaeReconstructionSession(
-                OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec), dev, threadCount), config);
-            foreach (var batch in batches.ValueOf(parse))
+            var sessions = new List<(GraphEmission Emission, MaeFeaturesSession Features, MaeReconstructionSession Reconstruction)>();
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var inputs = BenchInputs.Create(config, batch, config.MaskRatio);
-                var gemm = probe.MeasureGflops(iters);
-                var featureSeconds = Best(iters, () => features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean));
-                Report("features", batch, featureSeconds, MaeFlops.Features(config), gemm);
-                gemm = probe.MeasureGflops(iters);
-                var reconstructionSeconds = Best(iters, () => reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss));
-                Report("reconstruction", batch, reconstructionSeconds, MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+                foreach (var e in emissions.Distinct())
+                {
+                    var features = new MaeFeaturesSession(
+                        OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec, e, dev), dev, threadCount), config);
+                    try
+                    {
+                        sessions.Add((e, features, new MaeReconstructionSession(
+                            OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec, e, dev), dev, threadCount), config)));
+                    }
+                    catch
+                    {
+                        features.Dispose();
+                        throw;
+                    }
+                }
+                foreach (var batch in batches.ValueOf(parse))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var inputs = BenchInputs.Create(config, batch, config.MaskRatio);
+                    // The emissions' runs alternate (one of each per timed round) beside one yardstick, so load that
+                    // drifts during the group falls on all of them alike: their ratio is a side-by-side figure.
+                    var gemm = probe.MeasureGflops(iters);
+                    var featureSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() => s.Features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean))).ToArray());
+                    for (var i = 0; i < sessions.Count; i++)
+                    {
+                        Report("features", sessions[i].Emission, batch, featureSeconds[i], MaeFlops.Features(config), gemm);
+                    }
+                    gemm = probe.MeasureGflops(iters);
+                    var reconstructionSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() =>
+                        s.Reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss))).ToArray());
+                    for (var i = 0; i < sessions.Count; i++)
+                    {
+                        Report("reconstruction", sessions[i].Emission, batch, reconstructionSeconds[i], MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var (_, features, reconstruction) in sessions)
+                {
+                    features.Dispose();
+                    reconstruction.Dispose();
+                }
             }
             return 0;
         });
@@ -75,23 +116,53 @@ internal static class BenchModelCommand
         return command;
     }
 
-    private static void Report(string graph, int batch, double seconds, double flopsPerImage, double gemmGflops)
+    private static void Report(string graph, GraphEmission emission, int batch, double seconds, double flopsPerImage, double gemmGflops)
     {
         var gflops = batch * flopsPerImage / seconds / 1e9;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {graph} | {batch} | {batch / seconds:F2} | {gflops:F1} | {gemmGflops:F1} | {100 * gflops / gemmGflops:F0}% |"));
+            $"| {graph} | {emission.ToString().ToLowerInvariant()} | {batch} | {batch / seconds:F2} | {gflops:F1} | {gemmGflops:F1} | {100 * gflops / gemmGflops:F0}% |"));
     }
 
-    /// <summary>Best wall time of <paramref name="iterations"/> runs after one warm-up run.</summary>
-    private static double Best(int iterations, Action run)
+    private static GraphEmission[] ParseEmissions(ArgumentResult result)
     {
-        run();
-        var best = double.MaxValue;
+        var values = new List<GraphEmission>();
+        foreach (var token in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            switch (token.ToLowerInvariant())
+            {
+                case "fused":
+                    values.Add(GraphEmission.Fused);
+                    break;
+                case "plain":
+                    values.Add(GraphEmission.Plain);
+                    break;
+                default:
+                    result.AddError($"--emission takes fused, plain or both, comma-separated (not '{token}').");
+                    break;
+            }
+        }
+        return [.. values];
+    }
+
+    /// <summary>
+    /// Best wall time of each of <paramref name="runs"/> over <paramref name="iterations"/> rounds that run each once, in
+    /// turn, after one warm-up run of each.
+    /// </summary>
+    private static double[] BestInterleaved(int iterations, Action[] runs)
+    {
+        foreach (var run in runs)
+        {
+            run();
+        }
+        var best = Enumerable.Repeat(double.MaxValue, runs.Length).ToArray();
         for (var i = 0; i < iterations; i++)
         {
-            var watch = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+            for (var r = 0; r < runs.Length; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                runs[r]();
+                best[r] = Math.Min(best[r], watch.Elapsed.TotalSeconds);
+            }
         }
         return best;
     }

@@ -157,8 +157,8 @@ internal static class BenchPipelineCommand
         var batch = engine.Options.BatchSize;
         var graphs = new GraphCache(engine.Options.GraphCacheDirectory);
         var checkpoint = Inference.Checkpoints.MaeCheckpoint.Load(engine.Options.ModelDirectory, cancellationToken);
-        using var features = new MaeFeaturesSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Features, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
-        using var reconstruction = new MaeReconstructionSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, engine.Options.Precision), engine.Options.Device, engine.Options.InferenceThreads), config);
+        using var features = new MaeFeaturesSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Features, engine.Options.Precision, engine.Options.Emission, engine.Options.Device), engine.Options.Device, engine.Options.InferenceThreads), config);
+        using var reconstruction = new MaeReconstructionSession(OnnxSessionFactory.Create(graphs.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, engine.Options.Precision, engine.Options.Emission, engine.Options.Device), engine.Options.Device, engine.Options.InferenceThreads), config);
         var inputs = BenchInputs.Create(config, batch, engine.MaskRatio);
         void RunBatch()
         {

@@ -38,7 +38,7 @@ $MAE embed $PNGS --model base-random --seed 5 --json --device cuda --precision f
 python3 scripts/device/hf_compare.py "$MAE_HOME/generated/base-random-seed0" "$OUT/base_cuda.jsonl" $PNGS --seed 5
 python3 scripts/device/compare_jsonl.py "$OUT/base_cuda.jsonl" "$OUT/base_cuda16.jsonl"
 echo "== bench: CUDA fp32 (TF32 default), fp16; CPU"
-$MAE_BENCH model --model base-random --device cuda --batch-sizes 1 8 32 128 --iterations 5
-$MAE_BENCH model --model base-random --device cuda --precision fp16 --batch-sizes 1 8 32 128 --iterations 5
-timeout 120 $MAE_BENCH model --model base-random --device cpu --batch-sizes 32 --iterations 2
+$MAE_BENCH model --model base-random --device cuda --emission fused,plain --batch-sizes 1 8 32 128 --iterations 5
+$MAE_BENCH model --model base-random --device cuda --precision fp16 --emission fused,plain --batch-sizes 1 8 32 128 --iterations 5
+timeout 240 $MAE_BENCH model --model base-random --device cpu --emission fused,plain --batch-sizes 32 --iterations 2
 echo "== done"

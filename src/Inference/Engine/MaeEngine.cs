@@ -78,12 +78,12 @@ public sealed partial class MaeEngine : IDisposable
         {
             if (options.ComputeEmbeddings)
             {
-                var path = cache.GetOrBuild(checkpoint, MaeGraphKind.Features, options.Precision);
+                var path = cache.GetOrBuild(checkpoint, MaeGraphKind.Features, options.Precision, options.Emission, options.Device);
                 features = new MaeFeaturesSession(OnnxSessionFactory.Create(path, options.Device, options.InferenceThreads), checkpoint.Config);
             }
             if (options.ComputeLoss)
             {
-                var path = cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, options.Precision);
+                var path = cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, options.Precision, options.Emission, options.Device);
                 reconstruction = new MaeReconstructionSession(OnnxSessionFactory.Create(path, options.Device, options.InferenceThreads), checkpoint.Config);
             }
         }
@@ -93,7 +93,7 @@ public sealed partial class MaeEngine : IDisposable
             reconstruction?.Dispose();
             throw;
         }
-        LogEngineReady(logger, checkpoint.Hash, options.Device, options.Precision, options.BatchSize);
+        LogEngineReady(logger, checkpoint.Hash, options.Device, options.Precision, options.Emission, options.BatchSize);
         return new MaeEngine(options, checkpoint, features, reconstruction, logger);
     }
 
@@ -314,6 +314,6 @@ public sealed partial class MaeEngine : IDisposable
         _reconstruction?.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MAE engine ready: checkpoint {Checkpoint}, device {Device}, precision {Precision}, batch {BatchSize}")]
-    private static partial void LogEngineReady(ILogger logger, string checkpoint, ExecutionDevice device, Precision precision, int batchSize);
+    [LoggerMessage(Level = LogLevel.Information, Message = "MAE engine ready: checkpoint {Checkpoint}, device {Device}, precision {Precision}, emission {Emission}, batch {BatchSize}")]
+    private static partial void LogEngineReady(ILogger logger, string checkpoint, ExecutionDevice device, Precision precision, GraphEmission emission, int batchSize);
 }

@@ -4,7 +4,7 @@ using Mae.Cluster.Inference.Onnx;
 
 namespace Mae.Cluster.Inference.Engine;
 
-/// <summary>How an engine runs: checkpoint, device, precision, batching, threads and masking.</summary>
+/// <summary>How an engine runs: checkpoint, device, precision, graph emission, batching, threads and masking.</summary>
 public sealed class MaeEngineOptions
 {
     /// <summary>A local checkpoint folder in the Hugging Face layout (resolve model names first).</summary>
@@ -18,6 +18,9 @@ public sealed class MaeEngineOptions
     public ExecutionDevice Device { get; set; } = ExecutionDevice.Cpu;
 
     public Precision Precision { get; set; } = Precision.Fp32;
+
+    /// <summary>Which operators the graphs are built with (docs/model.md, "Emission"); the results agree either way.</summary>
+    public GraphEmission Emission { get; set; } = GraphEmission.Fused;
 
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;

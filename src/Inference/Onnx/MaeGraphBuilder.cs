@@ -11,12 +11,23 @@ namespace Mae.Cluster.Inference.Onnx;
 public static class MaeGraphBuilder
 {
     /// <summary>Bumped whenever the emitted graphs change; part of the graph cache key.</summary>
-    public const int GraphVersion = 1;
+    public const int GraphVersion = 2;
 
-    public static void Build(MaeCheckpoint checkpoint, MaeGraphKind kind, Precision precision, string modelPath)
+    /// <summary>Builds <paramref name="kind"/> with the default emission (<see cref="GraphEmission.Fused"/>) for the CPU.</summary>
+    public static void Build(MaeCheckpoint checkpoint, MaeGraphKind kind, Precision precision, string modelPath) =>
+        Build(checkpoint, kind, precision, GraphEmission.Fused, ExecutionDevice.Cpu, modelPath);
+
+    /// <summary>
+    /// Builds <paramref name="kind"/> for the execution provider of <paramref name="device"/> (only CPU or CUDA
+    /// matters, not the index): a fused graph picks, per provider, the kernels that pay there (docs/model.md,
+    /// "Emission"). Either graph runs on either provider.
+    /// </summary>
+    public static void Build(MaeCheckpoint checkpoint, MaeGraphKind kind, Precision precision, GraphEmission emission,
+        ExecutionDevice device, string modelPath)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var emitter = new Emitter(checkpoint, precision, $"mae_{kind.ToString().ToLowerInvariant()}");
+        ArgumentNullException.ThrowIfNull(device);
+        var emitter = new Emitter(checkpoint, precision, emission, device.IsCuda, $"mae_{kind.ToString().ToLowerInvariant()}");
         if (kind == MaeGraphKind.Features)
         {
             emitter.EmitFeatures();
@@ -30,10 +41,19 @@ public static class MaeGraphBuilder
             ["mae.checkpoint_sha256"] = checkpoint.Hash,
             ["mae.graph"] = kind.ToString(),
             ["mae.precision"] = precision.ToString(),
+            ["mae.emission"] = emission.ToString(),
+            ["mae.provider"] = device.IsCuda ? "cuda" : "cpu",
         });
     }
 
-    private sealed class Emitter(MaeCheckpoint checkpoint, Precision precision, string graphName)
+    /// <summary>The part of a graph's cache key its emission and provider make: <c>plain</c>, <c>fused-cpu</c> or <c>fused-cuda</c>.</summary>
+    public static string EmissionKey(GraphEmission emission, ExecutionDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return emission == GraphEmission.Plain ? "plain" : device.IsCuda ? "fused-cuda" : "fused-cpu";
+    }
+
+    private sealed class Emitter(MaeCheckpoint checkpoint, Precision precision, GraphEmission emission, bool forCuda, string graphName)
     {
         private const TensorProto.Types.DataType F32 = TensorProto.Types.DataType.Float;
         private const TensorProto.Types.DataType F16 = TensorProto.Types.DataType.Float16;
@@ -41,6 +61,12 @@ public static class MaeGraphBuilder
 
         private readonly MaeConfig _config = checkpoint.Config;
         private readonly bool _half = precision == Precision.Fp16;
+        private readonly bool _fused = emission == GraphEmission.Fused;
+
+        // SkipLayerNormalization pays on CUDA (one pass over the residual stream instead of three), not on the CPU:
+        // ONNX Runtime 1.31's CPU kernel is a scalar loop, measured 2–3× slower there than Add + Add +
+        // LayerNormalization, whose CPU kernel MLAS vectorises (docs/model.md, "Emission").
+        private readonly bool _skipLayerNorm = emission == GraphEmission.Fused && forCuda;
         private string? _batchDim;
 
         public OnnxGraphWriter Writer { get; } = new(graphName);
@@ -87,12 +113,8 @@ public static class MaeGraphBuilder
             var sequence = Writer.Node("Concat", [clsToken, unshuffled], attributes: ("axis", 1L));
             var decoderIn = Writer.Node("Add", [sequence, Weight(MaeTensorNames.DecoderPositionEmbeddings)]);
 
-            var x = decoderIn;
-            for (var layer = 0; layer < cfg.DecoderNumHiddenLayers; layer++)
-            {
-                x = TransformerLayer(x, MaeTensorNames.DecoderLayer(layer), cfg.DecoderHiddenSize, cfg.DecoderNumAttentionHeads);
-            }
-            x = LayerNorm(x, MaeTensorNames.DecoderNormWeight, MaeTensorNames.DecoderNormBias);
+            var x = TransformerStack(decoderIn, cfg.DecoderNumHiddenLayers, MaeTensorNames.DecoderLayer, cfg.DecoderHiddenSize,
+                cfg.DecoderNumAttentionHeads, MaeTensorNames.DecoderNormWeight, MaeTensorNames.DecoderNormBias);
             var logits = Linear(x, MaeTensorNames.DecoderPredWeight, MaeTensorNames.DecoderPredBias);
             var predicted = ToFloat32(Writer.Node("Slice", [logits, Int64s("one", 1), Int64s("end", long.MaxValue), Int64s("one", 1)]));
 
@@ -146,24 +168,87 @@ public static class MaeGraphBuilder
             return Writer.Node("Concat", [clsBatch, tokens], attributes: ("axis", 1L));
         }
 
-        private string Encoder(string tokens)
+        private string Encoder(string tokens) =>
+            TransformerStack(tokens, _config.NumHiddenLayers, MaeTensorNames.EncoderLayer, _config.HiddenSize,
+                _config.NumAttentionHeads, MaeTensorNames.EncoderNormWeight, MaeTensorNames.EncoderNormBias);
+
+        /// <summary><paramref name="layers"/> pre-norm layers, then the stack's final layernorm.</summary>
+        private string TransformerStack(string x, int layers, Func<int, TransformerLayerNames> names, int width, int heads,
+            string normWeight, string normBias)
         {
-            var x = tokens;
-            for (var layer = 0; layer < _config.NumHiddenLayers; layer++)
+            if (_fused)
             {
-                x = TransformerLayer(x, MaeTensorNames.EncoderLayer(layer), _config.HiddenSize, _config.NumAttentionHeads);
+                return FusedTransformerStack(x, layers, names, width, heads, normWeight, normBias);
             }
-            return LayerNorm(x, MaeTensorNames.EncoderNormWeight, MaeTensorNames.EncoderNormBias);
+            for (var layer = 0; layer < layers; layer++)
+            {
+                x = TransformerLayer(x, names(layer), width, heads);
+            }
+            return LayerNorm(x, normWeight, normBias);
         }
 
-        /// <summary>Pre-norm ViT layer: h = x + Attn(LN(x)); y = h + MLP(LN(h)).</summary>
-        private string TransformerLayer(string x, TransformerLayerNames names, int width, int heads)
+        /// <summary>
+        /// The same stack with ONNX Runtime's contrib operators (kernels on both the CPU and CUDA providers):
+        /// MultiHeadAttention, BiasGelu, and for CUDA SkipLayerNormalization. Every residual add is followed by a
+        /// layernorm — layer i's attention residual by its layernorm_after, its MLP residual by layer i+1's
+        /// layernorm_before (the stack's final norm after the last layer) — so each pair, with the bias of the Linear
+        /// before it, is one residual step (<see cref="ResidualNorm"/>) that also hands on the sum, the residual
+        /// stream. The first layer's layernorm_before has no residual before it and stays a LayerNormalization.
+        /// </summary>
+        private string FusedTransformerStack(string x, int layers, Func<int, TransformerLayerNames> names, int width, int heads,
+            string normWeight, string normBias)
         {
-            var headDim = width / heads;
-            var prefix = names.Prefix;
-            var normed = LayerNorm(x, names.LayerNormBeforeWeight, names.LayerNormBeforeBias);
+            // The residual stream runs in fp32 in fp16 graphs too: the residual steps compute in fp32 (see ResidualNorm),
+            // so the sum they hand on is fp32 and the stream is never rounded to fp16.
+            var residual = ToFloat32(x);
+            var normed = LayerNorm32(residual, names(0).LayerNormBeforeWeight, names(0).LayerNormBeforeBias);
+            for (var layer = 0; layer < layers; layer++)
+            {
+                var n = names(layer);
+                var attention = MatMul(FusedSelfAttention(normed, n, width, heads), n.AttentionOutputWeight);
+                var (normedAfter, attended) = ResidualNorm(attention, n.AttentionOutputBias, residual,
+                    n.LayerNormAfterWeight, n.LayerNormAfterBias, keepSum: true);
 
-            // One MatMul for Q, K and V (weights concatenated on the host), then split.
+                var intermediate = MatMul(normedAfter, n.IntermediateWeight);
+                // Exact (erf) GELU with the bias add in one kernel; not FastGelu, whose tanh approximation moves the numbers.
+                var activated = Writer.Node("BiasGelu", [intermediate, Weight(n.IntermediateBias)], domain: OnnxGraphWriter.MicrosoftDomain);
+                var mlp = MatMul(activated, n.OutputWeight);
+
+                var last = layer == layers - 1;
+                var next = last ? null : names(layer + 1);
+                (normed, residual) = ResidualNorm(mlp, n.OutputBias, attended,
+                    next?.LayerNormBeforeWeight ?? normWeight, next?.LayerNormBeforeBias ?? normBias, keepSum: !last);
+            }
+            return normed;
+        }
+
+        /// <summary>
+        /// Softmax(Q·Kᵀ/√d)·V over <paramref name="heads"/> heads as one <c>com.microsoft.MultiHeadAttention</c>, fed
+        /// query, key and value [B, S, width] split from one bias-free QKV MatMul, and the QKV bias [3·width] (Q|K|V),
+        /// which the kernel adds while reordering to heads. MultiHeadAttention rather than <c>com.microsoft.Attention</c>
+        /// (which would take the QKV projection too): ONNX Runtime's CPU Attention kernel computes that projection as
+        /// 3·B·heads single-threaded per-head GEMMs and then attention unfused, materialising every B·heads·S·S score
+        /// matrix, while its CPU MultiHeadAttention kernel, in this graph's case (no mask, no past, fp32), runs MLAS's
+        /// tiled flash attention, and the projection stays one full-width MatMul that ONNX Runtime prepacks. Packed QKV
+        /// ([B, S, heads, 3, d], no Split) is not implemented by the CPU kernel. Both operators have CUDA kernels for
+        /// fp32 and fp16, where MultiHeadAttention dispatches to fused (flash / memory-efficient) attention.
+        /// </summary>
+        private string FusedSelfAttention(string normed, TransformerLayerNames names, int width, int heads)
+        {
+            var (qkv, bias) = QkvProjection(normed, names, width);
+            List<string> inputs = [.. Writer.MultiNode("Split", [qkv, Int64s(names.Prefix + "qkv_split", width, width, width)], 3, ("axis", -1L))];
+            if (_config.QkvBias)
+            {
+                inputs.Add(Writer.Initializer(names.Prefix + "qkv.bias", bias, [3 * width], _half));
+            }
+            var scale = (float)(1.0 / Math.Sqrt(width / heads));
+            return Writer.Node("MultiHeadAttention", inputs, domain: OnnxGraphWriter.MicrosoftDomain,
+                attributes: [("num_heads", (long)heads), ("scale", scale)]);
+        }
+
+        /// <summary>normed·[Wq|Wk|Wv]ᵀ as one MatMul (weights concatenated on the host), and the concatenated bias.</summary>
+        private (string Qkv, float[] Bias) QkvProjection(string normed, TransformerLayerNames names, int width)
+        {
             var qkvWeight = new float[width * 3 * width];
             var qkvBias = new float[3 * width];
             string[] weights = [names.QueryWeight, names.KeyWeight, names.ValueWeight];
@@ -183,7 +268,40 @@ public static class MaeGraphBuilder
                     checkpoint[biases[part]].Values.CopyTo(qkvBias, part * width);
                 }
             }
-            var qkv = Writer.Node("MatMul", [normed, Writer.Initializer(prefix + "qkv.weight_t", qkvWeight, [width, 3 * width], _half)]);
+            var qkv = Writer.Node("MatMul", [normed, Writer.Initializer(names.Prefix + "qkv.weight_t", qkvWeight, [width, 3 * width], _half)]);
+            return (qkv, qkvBias);
+        }
+
+        /// <summary>
+        /// LayerNorm(input + bias + skip) with ε exactly the checkpoint's, returning the normalised tensor (compute
+        /// precision) and, when <paramref name="keepSum"/>, the sum (fp32), the residual stream. Always computed in
+        /// fp32, as LayerNormalization is in fp16 graphs. For CUDA one <c>com.microsoft.SkipLayerNormalization</c>
+        /// (the sum is its optional output 3), fed fp32 inputs: its CUDA fp16 variant accumulates in fp16 and rounds
+        /// ε (1e-12) to fp16, i.e. to 0. For the CPU, Add + Add + LayerNormalization (see <c>_skipLayerNorm</c>).
+        /// </summary>
+        private (string Normed, string Sum) ResidualNorm(string input, string biasName, string skip, string gammaName,
+            string betaName, bool keepSum)
+        {
+            if (!_skipLayerNorm)
+            {
+                var sum = Writer.Node("Add", [Writer.Node("Add", [ToFloat32(input), Float32Weight(biasName)]), skip]);
+                return (LayerNorm32(sum, gammaName, betaName), keepSum ? sum : "");
+            }
+            var outputs = Writer.MultiNode("SkipLayerNormalization",
+                [ToFloat32(input), skip, Float32Weight(gammaName), Float32Weight(betaName), Float32Weight(biasName)],
+                [true, false, false, keepSum], OnnxGraphWriter.MicrosoftDomain, ("epsilon", (float)_config.LayerNormEps));
+            return (ToCompute(outputs[0]), outputs[3]);
+        }
+
+        /// <summary>Pre-norm ViT layer: h = x + Attn(LN(x)); y = h + MLP(LN(h)).</summary>
+        private string TransformerLayer(string x, TransformerLayerNames names, int width, int heads)
+        {
+            var headDim = width / heads;
+            var prefix = names.Prefix;
+            var normed = LayerNorm(x, names.LayerNormBeforeWeight, names.LayerNormBeforeBias);
+
+            // One MatMul for Q, K and V (weights concatenated on the host), then split.
+            var (qkv, qkvBias) = QkvProjection(normed, names, width);
             if (_config.QkvBias)
             {
                 qkv = Writer.Node("Add", [qkv, Writer.Initializer(prefix + "qkv.bias", qkvBias, [3 * width], _half)]);
@@ -211,12 +329,16 @@ public static class MaeGraphBuilder
         }
 
         /// <summary>y = x·Wᵀ + b, with W stored [out, in] in the checkpoint and transposed once here.</summary>
-        private string Linear(string x, string weightName, string biasName)
+        private string Linear(string x, string weightName, string biasName) =>
+            Writer.Node("Add", [MatMul(x, weightName), Weight(biasName)]);
+
+        /// <summary>x·Wᵀ, with W stored [out, in] in the checkpoint and transposed once here.</summary>
+        private string MatMul(string x, string weightName)
         {
             var weight = checkpoint[weightName];
             int outDim = weight.Shape[0], inDim = weight.Shape[1];
             var wt = Writer.Initializer(weightName + "_t", Transpose(weight.Values, outDim, inDim), [inDim, outDim], _half);
-            return Writer.Node("Add", [Writer.Node("MatMul", [x, wt]), Weight(biasName)]);
+            return Writer.Node("MatMul", [x, wt]);
         }
 
         /// <summary>Exact (erf) GELU, in the Div/Erf/Add/Mul/Mul shape ONNX Runtime fuses into one Gelu kernel.</summary>
@@ -228,13 +350,12 @@ public static class MaeGraphBuilder
         }
 
         /// <summary>LayerNormalization always computes in fp32: epsilon 1e-12 underflows in fp16.</summary>
-        private string LayerNorm(string x, string weightName, string biasName)
+        private string LayerNorm(string x, string weightName, string biasName) => LayerNorm32(ToFloat32(x), weightName, biasName);
+
+        /// <summary>LayerNormalization of an fp32 tensor; the result in compute precision.</summary>
+        private string LayerNorm32(string x, string weightName, string biasName)
         {
-            var weight = checkpoint[weightName].Values;
-            var bias = checkpoint[biasName].Values;
-            var w = Writer.Initializer(weightName, weight, [weight.Length], asFloat16: false);
-            var b = Writer.Initializer(biasName, bias, [bias.Length], asFloat16: false);
-            var normed = Writer.Node("LayerNormalization", [ToFloat32(x), w, b],
+            var normed = Writer.Node("LayerNormalization", [x, Float32Weight(weightName), Float32Weight(biasName)],
                 attributes: [("axis", -1L), ("epsilon", (float)_config.LayerNormEps)]);
             return ToCompute(normed);
         }
@@ -272,6 +393,13 @@ public static class MaeGraphBuilder
         {
             var t = checkpoint[name];
             return Writer.Initializer(name, t.Values, t.Shape.Select(d => (long)d).ToArray(), _half);
+        }
+
+        /// <summary>A checkpoint tensor kept in fp32 whatever the precision (layernorm parameters).</summary>
+        private string Float32Weight(string name)
+        {
+            var t = checkpoint[name];
+            return Writer.Initializer(name, t.Values, t.Shape.Select(d => (long)d).ToArray(), asFloat16: false);
         }
 
         private readonly Dictionary<string, string> _scalars = [];

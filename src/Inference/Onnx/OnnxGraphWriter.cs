@@ -20,6 +20,8 @@ public sealed class OnnxGraphWriter
     private readonly GraphProto _graph = new();
     private readonly List<(TensorProto Proto, byte[] Bytes)> _externals = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    // Operator sets the model imports: the default domain, and each other domain a node uses.
+    private readonly SortedDictionary<string, int> _opsetImports = new(StringComparer.Ordinal) { [""] = DefaultOpset };
     private int _nodeCounter;
 
     public OnnxGraphWriter(string graphName) => _graph.Name = graphName;
@@ -71,7 +73,10 @@ public sealed class OnnxGraphWriter
     public string ScalarConstant(string name, float value, bool asFloat16) =>
         Initializer(name, [value], [], asFloat16);
 
-    /// <summary>Adds a node with one output and returns that output's name.</summary>
+    /// <summary>
+    /// Adds a node with one output and returns that output's name. A node in a domain other than the default one
+    /// imports version 1 of that operator set into the model (every <c>com.microsoft</c> contrib operator is version 1).
+    /// </summary>
     public string Node(string op, IReadOnlyList<string> inputs, string? output = null, string domain = "",
         params (string Name, object Value)[] attributes)
     {
@@ -82,13 +87,28 @@ public sealed class OnnxGraphWriter
     }
 
     /// <summary>Adds a node with several outputs.</summary>
-    public string[] MultiNode(string op, IReadOnlyList<string> inputs, int outputCount, params (string Name, object Value)[] attributes)
+    public string[] MultiNode(string op, IReadOnlyList<string> inputs, int outputCount, params (string Name, object Value)[] attributes) =>
+        MultiNode(op, inputs, Enumerable.Repeat(true, outputCount).ToArray(), "", attributes);
+
+    /// <summary>
+    /// Adds a node in <paramref name="domain"/> whose outputs are chosen by position: output i is produced when
+    /// <paramref name="wanted"/>[i] is true. An optional output left out gets the empty name (ONNX's "absent") and
+    /// trailing absent outputs are dropped; the result holds each output's name, or <c>""</c> for one left out.
+    /// </summary>
+    public string[] MultiNode(string op, IReadOnlyList<string> inputs, IReadOnlyList<bool> wanted, string domain,
+        params (string Name, object Value)[] attributes)
     {
+        ArgumentNullException.ThrowIfNull(wanted);
         var id = _nodeCounter++;
-        var outs = Enumerable.Range(0, outputCount)
-            .Select(i => Reserve(string.Create(CultureInfo.InvariantCulture, $"{op.ToLowerInvariant()}_{id}_{i}")))
+        var outs = wanted
+            .Select((want, i) => want ? Reserve(string.Create(CultureInfo.InvariantCulture, $"{op.ToLowerInvariant()}_{id}_{i}")) : "")
             .ToArray();
-        AddNode(op, inputs, outs, "", id, attributes);
+        var produced = outs.Length;
+        while (produced > 0 && outs[produced - 1].Length == 0)
+        {
+            produced--;
+        }
+        AddNode(op, inputs, outs[..produced], domain, id, attributes);
         return outs;
     }
 
@@ -117,8 +137,10 @@ public sealed class OnnxGraphWriter
             ProducerVersion = producerVersion,
             Graph = _graph,
         };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = DefaultOpset });
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        foreach (var (domain, version) in _opsetImports)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = version });
+        }
         foreach (var (key, value) in metadata)
         {
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
@@ -146,6 +168,10 @@ public sealed class OnnxGraphWriter
     private void AddNode(string op, IReadOnlyList<string> inputs, string[] outputs, string domain, int id,
         (string Name, object Value)[] attributes)
     {
+        if (domain.Length > 0 && !_opsetImports.ContainsKey(domain))
+        {
+            _opsetImports[domain] = 1;
+        }
         var node = new NodeProto
         {
             OpType = op,

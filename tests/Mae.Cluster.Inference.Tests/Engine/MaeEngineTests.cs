@@ -3,6 +3,7 @@ using System.Globalization;
 using Mae.Cluster.Inference.Engine;
 using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Masking;
+using Mae.Cluster.Inference.Onnx;
 using Mae.Cluster.Inference.Tests.Reference;
 
 namespace Mae.Cluster.Inference.Tests.Engine;
@@ -47,11 +48,13 @@ public sealed class MaeEngineTests(TinyEngineFixture fixture) : IClassFixture<Ti
         }
     }
 
-    [Fact]
-    public async Task ResultsMatchTheReferenceForwardPassOnARealPhoto()
+    [Theory]
+    [InlineData(GraphEmission.Fused)]
+    [InlineData(GraphEmission.Plain)]
+    public async Task ResultsMatchTheReferenceForwardPassOnARealPhoto(GraphEmission emission)
     {
         var input = Photo("chelsea.png");
-        using var engine = MaeEngine.Create(fixture.Options(batchSize: 4, seed: 42));
+        using var engine = MaeEngine.Create(fixture.Options(batchSize: 4, seed: 42, emission: emission));
         var result = (await engine.EmbedBatchAsync([input], TestContext.Current.CancellationToken))[0];
 
         var preprocessor = new ImagePreprocessor(fixture.Checkpoint.Preprocessor);

@@ -1,5 +1,6 @@
 using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Inference.Onnx;
 
 namespace Mae.Cluster.Inference.Tests.Engine;
 
@@ -19,12 +20,13 @@ public sealed class TinyEngineFixture : IDisposable
 
     public MaeCheckpoint Checkpoint { get; }
 
-    public MaeEngineOptions Options(int batchSize = 8, long seed = 0) => new()
+    public MaeEngineOptions Options(int batchSize = 8, long seed = 0, GraphEmission emission = GraphEmission.Fused) => new()
     {
         ModelDirectory = ModelDirectory,
         GraphCacheDirectory = _temp.Combine("graphs"),
         BatchSize = batchSize,
         Seed = seed,
+        Emission = emission,
         InferenceThreads = 1,
         DecodeThreads = 2,
     };

@@ -26,8 +26,10 @@ public sealed class HuggingFaceAcceptanceTests
         { 0.8235f, -1.3878f, -0.3524f },
     };
 
-    [Fact]
-    public void VitMaeBaseReproducesHuggingFacesPretrainingLogits()
+    [Theory]
+    [InlineData(GraphEmission.Fused)]
+    [InlineData(GraphEmission.Plain)]
+    public void VitMaeBaseReproducesHuggingFacesPretrainingLogits(GraphEmission emission)
     {
         var checkpointDirectory = Environment.GetEnvironmentVariable("MAE_HF_CHECKPOINT");
         var imagePath = Environment.GetEnvironmentVariable("MAE_HF_TEST_IMAGE");
@@ -53,7 +55,7 @@ public sealed class HuggingFaceAcceptanceTests
         Assert.Equal(ExpectedKept, idsKeep.Select(i => (int)i).Order());
 
         using var temp = new TempDirectory();
-        var path = new GraphCache(temp.Path).GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, Precision.Fp32);
+        var path = new GraphCache(temp.Path).GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, Precision.Fp32, emission);
         using var session = new MaeReconstructionSession(OnnxSessionFactory.Create(path, ExecutionDevice.Cpu, 0), config);
         var loss = new float[1];
         var predicted = new float[l * config.PatchDim];

@@ -14,6 +14,9 @@ public sealed class InferenceOptions
 
     public Precision Precision { get; set; } = Precision.Fp32;
 
+    /// <summary>Which operators the graphs are built with (docs/model.md, "Emission"); results agree either way, so jobs do not record it.</summary>
+    public GraphEmission Emission { get; set; } = GraphEmission.Fused;
+
     /// <summary>Where exported ONNX graphs are cached between runs; null means the model cache's (<c>$MAE_HOME/graphs</c>), as the CLI uses.</summary>
     public string? GraphCacheDirectory { get; set; }
 

@@ -88,6 +88,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             GraphCacheDirectory = options.GraphCacheDirectory ?? models.GraphCacheDirectory,
             Device = ExecutionDevice.Parse(device),
             Precision = key.Precision,
+            Emission = options.Emission,
             BatchSize = key.BatchSize,
             Seed = key.Seed,
             MaskRatio = key.MaskRatio,
