@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 
 namespace Mae.Cluster.Cli;
 
@@ -16,9 +17,17 @@ public sealed record CommandConsole(TextWriter Out, TextWriter Error)
         return new CommandConsole(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
     }
 
-    /// <summary>The process's own streams.</summary>
-    public static CommandConsole Process { get; } = new(Console.Out, Console.Error);
-
-    /// <summary>Whether <see cref="Error"/> is a terminal that can show a live progress bar (not a pipe, file or test writer).</summary>
-    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+    /// <summary>
+    /// A console drawing on <see cref="Error"/> when it is a terminal that can show a live progress bar; null for a
+    /// pipe, a file or a test's writer, which get plain lines instead.
+    /// </summary>
+    public IAnsiConsole? LiveErrorConsole()
+    {
+        if (!ReferenceEquals(Error, Console.Error) || Console.IsErrorRedirected)
+        {
+            return null;
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Error) });
+        return console.Profile.Capabilities.Interactive ? console : null;
+    }
 }

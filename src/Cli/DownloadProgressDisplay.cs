@@ -14,8 +14,7 @@ internal static class DownloadProgressDisplay
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(commandConsole);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(commandConsole.Error) });
-        if (!console.Profile.Capabilities.Interactive || !commandConsole.ErrorIsTerminal)
+        if (commandConsole.LiveErrorConsole() is not { } console)
         {
             return await work(new PlainProgress(commandConsole.Error)).ConfigureAwait(false);
         }

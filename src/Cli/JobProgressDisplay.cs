@@ -19,8 +19,7 @@ internal static class JobProgressDisplay
     {
         ArgumentNullException.ThrowIfNull(statuses);
         ArgumentNullException.ThrowIfNull(commandConsole);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(commandConsole.Error) });
-        if (!console.Profile.Capabilities.Interactive || !commandConsole.ErrorIsTerminal)
+        if (commandConsole.LiveErrorConsole() is not { } console)
         {
             return await FollowPlainAsync(statuses, commandConsole.Error).ConfigureAwait(false);
         }

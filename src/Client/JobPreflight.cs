@@ -74,8 +74,7 @@ public static class JobPreflight
         ArgumentNullException.ThrowIfNull(locations);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var identity = new JobIdentity(locations.Input.Location.ToString(), locations.Output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
-            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, spec.ToShardJobOptions(), precision);
+        var identity = spec.ToJobIdentity(locations.Input, locations.Output, checkpoint, precision);
         OutputOwnership.RefuseOtherJob(locations.Output, locations.Existing, JobOutputClaim.Describe(identity, "preflight", 1, 0, DateTimeOffset.UnixEpoch));
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Cli.Tests.Infrastructure;
 
 namespace Mae.Cluster.Cli.Tests;
@@ -48,6 +49,31 @@ public sealed class InProcessCommandTests : IDisposable
         Assert.Contains("error: Unknown precision 'fp8': use fp32 or fp16.", refused.Error, StringComparison.Ordinal);
         Assert.Contains("error: Unknown pool 'max': use cls or mean.", refused.Error, StringComparison.Ordinal);
         Assert.Contains("Run 'mae run --help' for usage.", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("libjpeg-turbo-dct-scaled", ImageDecodeMode.LibjpegTurboDctScaled)]
+    [InlineData("IMAGESHARP", ImageDecodeMode.ImageSharp)]
+    // The spellings before 0.2, still taken from scripts: the same old names configuration takes.
+    [InlineData("fast", ImageDecodeMode.LibjpegTurboDctScaled)]
+    [InlineData("FastJpeg", ImageDecodeMode.LibjpegTurboDctScaled)]
+    [InlineData("exact", ImageDecodeMode.ImageSharp)]
+    [InlineData("libjpegturbo", ImageDecodeMode.LibjpegTurbo)]
+    public void DecodeTakesItsWordsAndTheOldOnes(string given, ImageDecodeMode meant)
+    {
+        var parse = MaeCli.Build().Parse(["embed", "a.jpg", "--model", "tiny", "--decode", given]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(meant, parse.GetValue<ImageDecodeMode?>("--decode"));
+    }
+
+    [Fact]
+    public void DecodeRefusesAnUnknownWordListingOnlyTheCurrentOnes()
+    {
+        var parse = MaeCli.Build().Parse(["embed", "a.jpg", "--model", "tiny", "--decode", "nearest"]);
+
+        var error = Assert.Single(parse.Errors);
+        Assert.Equal("Unknown decode 'nearest': use libjpeg-turbo, libjpeg-turbo-dct-scaled or imagesharp.", error.Message);
     }
 
     [Fact]

@@ -92,8 +92,7 @@ public static class CommonOptions
         "size in the DCT domain; fastest, slightly different model input) or imagesharp (managed decoder).",
         ImagePreprocessor.DefaultDecodeMode,
         [("libjpeg-turbo", ImageDecodeMode.LibjpegTurbo), ("libjpeg-turbo-dct-scaled", ImageDecodeMode.LibjpegTurboDctScaled), ("imagesharp", ImageDecodeMode.ImageSharp)],
-        aliases: [("fast", ImageDecodeMode.LibjpegTurboDctScaled), ("fastjpeg", ImageDecodeMode.LibjpegTurboDctScaled), ("exact", ImageDecodeMode.ImageSharp),
-            ("libjpegturbo", ImageDecodeMode.LibjpegTurbo)]);
+        otherSpellings: ImageDecodeModeConverter.TryParse);
 
     private static T ParseOrError<T>(System.CommandLine.Parsing.ArgumentResult result, Func<string, T> parse, T fallback)
     {

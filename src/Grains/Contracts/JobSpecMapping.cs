@@ -1,5 +1,7 @@
+using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Onnx;
 using Mae.Cluster.Pipeline;
+using Mae.Cluster.Storage.Blobs;
 using Mae.Cluster.Storage.Formats;
 
 namespace Mae.Cluster.Grains;
@@ -23,6 +25,21 @@ public static class JobSpecMapping
             SaveMask = spec.SaveMask,
             EmbeddingType = spec.EmbeddingDType.ToStorage(),
         };
+    }
+
+    /// <summary>
+    /// What the job computes with <paramref name="checkpoint"/> at <paramref name="precision"/> between these stores:
+    /// the identity job.json's fingerprint is taken from, the same for the silo that claims the output and the client
+    /// that checks it first.
+    /// </summary>
+    public static JobIdentity ToJobIdentity(this JobSpec spec, IObjectStore input, IObjectStore output, MaeCheckpoint checkpoint, Precision precision)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return new JobIdentity(input.Location.ToString(), output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
+            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, spec.ToShardJobOptions(), precision);
     }
 
     /// <summary>The precision a job runs at: its own, else <paramref name="siloDefault"/> (the enumerating silo's).</summary>

@@ -13,7 +13,7 @@ internal static partial class NoReplaceMove
     private const int AlreadyExists = 17; // EEXIST on Linux and macOS
 
     /// <summary>True when <paramref name="destination"/> now names <paramref name="source"/>'s file; false when it already existed.</summary>
-    /// <exception cref="IOException">Neither: the link failed for another reason.</exception>
+    /// <exception cref="IOException">Neither: on a file system without hard links, the move it falls back to failed for another reason.</exception>
     public static bool TryMove(string source, string destination)
     {
         if (OperatingSystem.IsWindows())

@@ -26,9 +26,7 @@ public sealed class StoredInputCatalog(InferenceOptions inference, ModelResolver
         // Loading validates the checkpoint too, so a bad model fails the job here rather than on every shard.
         var directory = await models.ResolveAsync(spec.Model, spec.Revision, cancellationToken).ConfigureAwait(false);
         var checkpoint = MaeCheckpoint.Load(directory, cancellationToken);
-        var options = spec.ToShardJobOptions();
-        var identity = new JobIdentity(input.Location.ToString(), output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
-            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, options, spec.PrecisionOr(inference.Precision));
+        var identity = spec.ToJobIdentity(input, output, checkpoint, spec.PrecisionOr(inference.Precision));
         var manifest = JobOutputClaim.Describe(identity, "cluster", spec.BatchSize ?? inference.BatchSize, shards.Count, time.GetUtcNow());
         await JobOutputClaim.ClaimAsync(output, manifest, cancellationToken).ConfigureAwait(false);
         await ShardListingPages.WriteAsync(output, shards, cancellationToken).ConfigureAwait(false);
