@@ -100,8 +100,8 @@ public static class JobPreflight
     private static OutputExpectation Expectation(PreflightLocations locations, JobSpec spec)
     {
         var options = spec.ToShardJobOptions();
-        return new OutputExpectation(locations.Input.Location.ToString(), spec.Model, spec.Seed, ManifestNames.Of(options.Pool),
-            ManifestNames.Of(options.EmbeddingType), options.ShardSize, options.SaveMask)
+        return new OutputExpectation(locations.Input.Location.ToString(), spec.Model, spec.Seed, OutputExpectation.OutputsText(options.Outputs),
+            ManifestNames.Of(options.Pool), ManifestNames.Of(options.EmbeddingType), options.ShardSize, options.SaveMask, options.SavePatchTokens)
         {
             MaskRatio = spec.MaskRatio,
             Precision = spec.Precision is { } precision ? ManifestNames.Of(precision.ToInference()) : null,

@@ -21,11 +21,17 @@ public sealed record JobManifest
     [JsonPropertyName("seed")] public long Seed { get; init; }
     [JsonPropertyName("mask_ratio")] public double MaskRatio { get; init; }
     [JsonPropertyName("mask_scheme")] public required string MaskScheme { get; init; }
+    /// <summary>What the job computes (<c>embeddings</c>, <c>loss</c>); null in a job.json from before outputs could be chosen, which computed both.</summary>
+    [JsonPropertyName("outputs")] public IReadOnlyList<string>? Outputs { get; init; }
     [JsonPropertyName("pool")] public required string Pool { get; init; }
     [JsonPropertyName("embedding_dtype")] public required string EmbeddingDtype { get; init; }
     [JsonPropertyName("embedding_dim")] public int EmbeddingDim { get; init; }
     [JsonPropertyName("shard_size")] public int ShardSize { get; init; }
     [JsonPropertyName("save_mask")] public bool SaveMask { get; init; }
+    [JsonPropertyName("save_patch_tokens")] public bool SavePatchTokens { get; init; }
+
+    /// <summary>The .npy folders, each with what its rows hold (<see cref="ResultArrays"/>); null in a job.json from before 0.2, which wrote img_emb alone.</summary>
+    [JsonPropertyName("npy_folders")] public IReadOnlyDictionary<string, ResultArray>? NpyFolders { get; init; }
     [JsonPropertyName("precision")] public required string Precision { get; init; }
     [JsonPropertyName("device")] public required string Device { get; init; }
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; }

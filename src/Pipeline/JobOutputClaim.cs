@@ -10,8 +10,9 @@ using Mae.Cluster.Storage.Formats;
 namespace Mae.Cluster.Pipeline;
 
 /// <summary>What a job computes with which model, as recorded in its job.json (see <see cref="JobOutputClaim.Describe"/>).</summary>
+/// <param name="Patches">The model's patches per image: the hidden states' row count is one more (the CLS token).</param>
 public sealed record JobIdentity(
-    string Input, string Output, string Model, string ModelSha256, long Seed, double MaskRatio, int EmbeddingDim, ShardJobOptions Options, Precision Precision);
+    string Input, string Output, string Model, string ModelSha256, long Seed, double MaskRatio, int EmbeddingDim, int Patches, ShardJobOptions Options, Precision Precision);
 
 /// <summary>
 /// An output location's job.json as the one record of which job it belongs to, shared by the one-machine runner and
@@ -36,11 +37,14 @@ public static class JobOutputClaim
             Seed = identity.Seed,
             MaskRatio = identity.MaskRatio,
             MaskScheme = PatchMasking.Scheme,
+            Outputs = ManifestNames.Of(options.Outputs),
             Pool = ManifestNames.Of(options.Pool),
             EmbeddingDtype = ManifestNames.Of(options.EmbeddingType),
             EmbeddingDim = identity.EmbeddingDim,
             ShardSize = options.ShardSize,
             SaveMask = options.SaveMask,
+            SavePatchTokens = options.SavePatchTokens,
+            NpyFolders = ResultArrays.For(options, identity.EmbeddingDim, identity.Patches),
             Precision = ManifestNames.Of(identity.Precision),
             Device = device,
             BatchSize = batchSize,
@@ -53,6 +57,16 @@ public static class JobOutputClaim
         var fingerprint = string.Join('\n', WithoutQuery(manifest.Input), manifest.Model, manifest.ModelSha256, manifest.Seed.ToString(CultureInfo.InvariantCulture),
             manifest.MaskRatio.ToString("R", CultureInfo.InvariantCulture), manifest.MaskScheme, manifest.Pool, manifest.EmbeddingDtype,
             manifest.ShardSize.ToString(CultureInfo.InvariantCulture), manifest.SaveMask.ToString(), manifest.Precision);
+        // Appended only when they differ from what every job did before they could be chosen, so such a job's
+        // fingerprint (and with it a rerun's right to resume its output) stays what it was.
+        if (options.Outputs != ResultOutputs.All)
+        {
+            fingerprint += "\noutputs=" + string.Join(',', manifest.Outputs!);
+        }
+        if (options.SavePatchTokens)
+        {
+            fingerprint += "\npatch_tokens";
+        }
         return manifest with { JobFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint)))[..32] };
     }
 

@@ -17,6 +17,7 @@ public static class ManifestNames
     {
         EmbeddingPool.Cls => "cls",
         EmbeddingPool.Mean => "mean",
+        EmbeddingPool.Both => "both",
         _ => throw new ArgumentOutOfRangeException(nameof(pool), pool, "unknown pooling"),
     };
 
@@ -26,6 +27,46 @@ public static class ManifestNames
         NpyElementType.Fp16 => "float16",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown element type"),
     };
+
+    /// <summary>job.json's list of outputs: <c>["embeddings", "loss"]</c>, or one of them.</summary>
+    public static IReadOnlyList<string> Of(ResultOutputs outputs)
+    {
+        var names = new List<string>(2);
+        if (outputs.HasFlag(ResultOutputs.Embeddings))
+        {
+            names.Add(Embeddings);
+        }
+        if (outputs.HasFlag(ResultOutputs.Loss))
+        {
+            names.Add(Loss);
+        }
+        return names;
+    }
+
+    public const string Embeddings = "embeddings";
+    public const string Loss = "loss";
+
+    /// <summary>The outputs job.json records; one written before outputs could be chosen (no list) computed both.</summary>
+    /// <exception cref="InvalidDataException">The manifest names an output this version does not know.</exception>
+    public static ResultOutputs OutputsOf(JobManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Outputs is null)
+        {
+            return ResultOutputs.All;
+        }
+        var outputs = ResultOutputs.None;
+        foreach (var name in manifest.Outputs)
+        {
+            outputs |= name switch
+            {
+                Embeddings => ResultOutputs.Embeddings,
+                Loss => ResultOutputs.Loss,
+                var other => throw new InvalidDataException($"job.json names output '{other}'; expected embeddings or loss."),
+            };
+        }
+        return outputs;
+    }
 
     /// <summary>The precision job.json records.</summary>
     /// <exception cref="InvalidDataException">The manifest names no precision this version knows.</exception>
@@ -40,16 +81,12 @@ public static class ManifestNames
         };
     }
 
-    /// <summary>The element type of the img_emb files job.json records.</summary>
-    /// <exception cref="InvalidDataException">The manifest names no dtype this version knows.</exception>
-    public static NpyElementType EmbeddingTypeOf(JobManifest manifest)
+    /// <summary>The element type job.json spells <paramref name="dtype"/>.</summary>
+    /// <exception cref="InvalidDataException">No dtype this version knows.</exception>
+    public static NpyElementType ElementTypeOf(string dtype) => dtype switch
     {
-        ArgumentNullException.ThrowIfNull(manifest);
-        return manifest.EmbeddingDtype switch
-        {
-            "float32" => NpyElementType.Fp32,
-            "float16" => NpyElementType.Fp16,
-            var other => throw new InvalidDataException($"job.json names embedding dtype '{other}'; expected float32 or float16."),
-        };
-    }
+        "float32" => NpyElementType.Fp32,
+        "float16" => NpyElementType.Fp16,
+        var other => throw new InvalidDataException($"job.json names dtype '{other}'; expected float32 or float16."),
+    };
 }

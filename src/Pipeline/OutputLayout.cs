@@ -12,7 +12,10 @@ public static class OutputLayout
     public const string SuccessMarker = "_SUCCESS";
     public const string CommitFolder = "_commits/";
 
-    public static string Embeddings(int shard) => $"img_emb/img_emb_{Pad(shard)}.npy";
+    public static string Embeddings(int shard) => Array(ResultArrays.ImageEmbeddings, shard);
+
+    /// <summary>Shard <paramref name="shard"/>'s file of the .npy folder <paramref name="folder"/> (img_emb, mean_emb, patch_tokens).</summary>
+    public static string Array(string folder, int shard) => $"{folder}/{folder}_{Pad(shard)}.npy";
 
     public static string Metadata(int shard) => $"metadata/metadata_{Pad(shard)}.parquet";
 

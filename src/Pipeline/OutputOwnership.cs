@@ -7,7 +7,9 @@ namespace Mae.Cluster.Pipeline;
 /// What a job expects an output's job.json to say. Fields left null are not compared: a client that has not loaded
 /// the model knows neither its hash nor, unless the spec sets them, the mask ratio and precision the silo will use.
 /// </summary>
-public sealed record OutputExpectation(string Input, string Model, long Seed, string Pool, string EmbeddingDtype, int ShardSize, bool SaveMask)
+/// <param name="Outputs">What the job computes, as job.json spells it (<c>embeddings,loss</c>).</param>
+public sealed record OutputExpectation(
+    string Input, string Model, long Seed, string Outputs, string Pool, string EmbeddingDtype, int ShardSize, bool SaveMask, bool SavePatchTokens)
 {
     public double? MaskRatio { get; init; }
     public string? Precision { get; init; }
@@ -17,13 +19,17 @@ public sealed record OutputExpectation(string Input, string Model, long Seed, st
     public static OutputExpectation Of(JobManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return new OutputExpectation(manifest.Input, manifest.Model, manifest.Seed, manifest.Pool, manifest.EmbeddingDtype, manifest.ShardSize, manifest.SaveMask)
+        return new OutputExpectation(manifest.Input, manifest.Model, manifest.Seed, OutputsText(ManifestNames.OutputsOf(manifest)), manifest.Pool,
+            manifest.EmbeddingDtype, manifest.ShardSize, manifest.SaveMask, manifest.SavePatchTokens)
         {
             MaskRatio = manifest.MaskRatio,
             Precision = manifest.Precision,
             ModelSha256 = manifest.ModelSha256,
         };
     }
+
+    /// <summary>How a refusal names a set of outputs: <c>embeddings,loss</c>.</summary>
+    public static string OutputsText(ResultOutputs outputs) => string.Join(',', ManifestNames.Of(outputs));
 }
 
 /// <summary>
@@ -86,10 +92,12 @@ public static class OutputOwnership
         {
             Compare("mask ratio", existing.MaskRatio, ratio);
         }
+        Compare("outputs", OutputExpectation.OutputsText(ManifestNames.OutputsOf(existing)), expected.Outputs);
         Compare("pool", existing.Pool, expected.Pool);
         Compare("embedding dtype", existing.EmbeddingDtype, expected.EmbeddingDtype);
         Compare("shard size", existing.ShardSize, expected.ShardSize);
         Compare("save-mask", existing.SaveMask, expected.SaveMask);
+        Compare("save-patch-tokens", existing.SavePatchTokens, expected.SavePatchTokens);
         if (expected.Precision is { } precision)
         {
             Compare("precision", existing.Precision, precision);

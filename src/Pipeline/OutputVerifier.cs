@@ -1,7 +1,6 @@
 using System.Globalization;
 using Mae.Cluster.Pipeline.Results;
 using Mae.Cluster.Storage.Blobs;
-using Mae.Cluster.Storage.Formats;
 
 namespace Mae.Cluster.Pipeline;
 
@@ -26,8 +25,8 @@ public sealed record OutputVerification(int Shards, int CommittedShards, long Im
 
 /// <summary>
 /// Reads every committed shard of an output with the independent reader (<see cref="ResultParquetReader"/>, the .npy
-/// header and length) and checks it against its commit record: metadata rows = img_emb rows = the record's image
-/// count, failures rows = its failure count, every key present and named once, the record of this output's job.
+/// header and length) and checks it against its commit record: metadata rows = the rows of every .npy folder job.json
+/// names = the record's image count, failures rows = its failure count, every key present and named once, the record of this output's job.
 /// <see cref="UncommitAsync"/> then removes the commit records of bad shards so that a rerun computes exactly those.
 /// </summary>
 public static class OutputVerifier
@@ -116,10 +115,10 @@ public static class OutputVerifier
         Dictionary<string, long> lengths, CancellationToken cancellationToken)
     {
         var shard = record.Shard;
-        var embeddings = OutputLayout.Embeddings(shard);
         var metadata = OutputLayout.Metadata(shard);
         var failures = OutputLayout.Failures(shard);
-        foreach (var path in new[] { embeddings, metadata, failures })
+        var arrays = ResultArrays.Of(manifest).Select(a => (Path: OutputLayout.Array(a.Key, shard), Array: a.Value)).ToArray();
+        foreach (var path in arrays.Select(a => a.Path).Append(metadata).Append(failures))
         {
             if (!lengths.ContainsKey(path))
             {
@@ -127,12 +126,12 @@ public static class OutputVerifier
             }
         }
 
-        var elementType = ManifestNames.EmbeddingTypeOf(manifest);
-        using (var header = await ReadPrefixAsync(output, embeddings, NpyHeaderRoom, cancellationToken).ConfigureAwait(false))
+        foreach (var (path, array) in arrays)
         {
-            if (ResultFileCheck.Embeddings(header, lengths[embeddings], record.Images, record.EmbeddingDim, elementType) is { } npy)
+            using var header = await ReadPrefixAsync(output, path, NpyHeaderRoom, cancellationToken).ConfigureAwait(false);
+            if (ResultFileCheck.Array(header, lengths[path], record.Images, array.RowShape, array.ElementType) is { } npy)
             {
-                return $"{embeddings}: {npy}";
+                return $"{path}: {npy}";
             }
         }
 
@@ -155,7 +154,7 @@ public static class OutputVerifier
         }
         if (rows.Count != record.Images)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{metadata} has {rows.Count} rows, its commit record and {embeddings} say {record.Images}");
+            return string.Create(CultureInfo.InvariantCulture, $"{metadata} has {rows.Count} rows, its commit record says {record.Images}");
         }
         if (failed.Count != record.Failures)
         {

@@ -54,16 +54,17 @@ internal static class ResultFileCheck
         }
     }
 
-    /// <summary>Why <paramref name="file"/> (from its start) is not an .npy of <paramref name="rows"/> × <paramref name="columns"/>, or null.</summary>
-    public static string? Embeddings(Stream file, long length, long rows, int columns, NpyElementType elementType)
+    /// <summary>Why <paramref name="file"/> (from its start) is not an .npy of <paramref name="rows"/> rows of <paramref name="rowShape"/>, or null.</summary>
+    public static string? Array(Stream file, long length, long rows, IReadOnlyList<int> rowShape, NpyElementType elementType)
     {
         try
         {
             var (descr, fortranOrder, shape) = NpyHeader.Read(file);
-            var expected = file.Position + (rows * columns * NpyHeader.ElementSize(elementType));
-            if (descr != NpyHeader.Descr(elementType) || fortranOrder || shape is not [var r, var c] || r != rows || c != columns)
+            long[] expectedShape = [rows, .. rowShape.Select(d => (long)d)];
+            var expected = file.Position + (expectedShape.Aggregate(1L, (product, d) => product * d) * NpyHeader.ElementSize(elementType));
+            if (descr != NpyHeader.Descr(elementType) || fortranOrder || !shape.SequenceEqual(expectedShape))
             {
-                return $"its header says {descr} {string.Join('×', shape)}, expected {NpyHeader.Descr(elementType)} {rows}×{columns}";
+                return $"its header says {descr} {string.Join('×', shape)}, expected {NpyHeader.Descr(elementType)} {string.Join('×', expectedShape)}";
             }
             return length == expected ? null : $"it holds {length} bytes, its header needs {expected}";
         }

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mae.Cluster.Pipeline;
 
 /// <summary>
-/// Runs one shard end to end: stream its images through the engine, write img_emb / metadata / failures, then the
-/// commit record. Embeddings stream to a local staging file, so memory does not grow with the shard. Each file is
+/// Runs one shard end to end: stream its images through the engine, write the .npy folders the job asks for
+/// (<see cref="ResultArrays"/>), metadata and failures, then the commit record. Arrays stream to local staging files
+/// (<see cref="StagedNpyFile"/>), so memory does not grow with the shard. Each file is
 /// written atomically and the commit record last, so a shard is either absent or complete; a rerun writes the same
 /// bytes (the mask is a function of seed and key, and batches never span shards). Before the commit record, every
 /// file is read back by a reader the writer does not share (<see cref="ResultFileCheck"/>): a Parquet file that does
@@ -29,63 +30,62 @@ public sealed partial class ShardProcessor(
         var source = new ShardSampleSource(input, shard, options.MaxImageBytes);
         var metadata = new List<MetadataRow>();
         var failures = new List<FailureRow>();
-        var dimension = engine.Config.HiddenSize;
+        var includeLoss = options.Outputs.HasFlag(ResultOutputs.Loss);
         long inputBytes = 0;
 
-        var staging = Path.Combine(Path.GetTempPath(), $"mae-shard-{shard.Index}-{Guid.NewGuid():N}.npy");
+        var staged = new List<StagedNpyFile>();
         try
         {
-            var npyFile = new FileStream(staging, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-            await using (npyFile.ConfigureAwait(false))
+            foreach (var (folder, array) in ResultArrays.For(options, engine.Config.HiddenSize, engine.Config.NumPatches))
             {
-                var npy = new NpyWriter(npyFile, options.EmbeddingType, dimension);
-                var pending = new Queue<ShardSample>();
-                await foreach (var result in engine.EmbedAsync(Images(source, pending, cancellationToken), cancellationToken).ConfigureAwait(false))
+                staged.Add(new StagedNpyFile(OutputLayout.Array(folder, shard.Index), array));
+            }
+            var pending = new Queue<ShardSample>();
+            await foreach (var result in engine.EmbedAsync(Images(source, pending, cancellationToken), cancellationToken).ConfigureAwait(false))
+            {
+                ShardSample sample;
+                lock (pending)
                 {
-                    ShardSample sample;
-                    lock (pending)
-                    {
-                        sample = pending.Dequeue();
-                    }
-                    inputBytes += sample.Image.Encoded.Length;
-                    if (!result.Succeeded)
-                    {
-                        failures.Add(new FailureRow(result.Key, sample.ImagePath, result.Error!));
-                        continue;
-                    }
-                    var embedding = options.Pool == EmbeddingPool.Cls ? result.ClsEmbedding : result.MeanEmbedding;
-                    await npy.WriteRowsAsync(embedding, cancellationToken).ConfigureAwait(false);
-                    metadata.Add(new MetadataRow(result.Key, sample.ImagePath, result.Loss, result.Width, result.Height, sample.Caption,
-                        options.SaveMask ? result.Mask.Select(m => m != 0).ToArray() : null));
+                    sample = pending.Dequeue();
                 }
-                if (source.ShardError is { } shardError)
+                inputBytes += sample.Image.Encoded.Length;
+                if (!result.Succeeded)
                 {
-                    failures.Add(new FailureRow(shard.Name, shard.Name, shardError));
+                    failures.Add(new FailureRow(result.Key, sample.ImagePath, result.Error!));
+                    continue;
                 }
-                await npy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-
-                npyFile.Position = 0;
-                if (ResultFileCheck.Embeddings(npyFile, npyFile.Length, metadata.Count, dimension, options.EmbeddingType) is { } npyProblem)
+                foreach (var file in staged)
                 {
-                    throw new ResultFileException(OutputLayout.Embeddings(shard.Index), npyProblem);
+                    await file.WriteAsync(result, cancellationToken).ConfigureAwait(false);
                 }
-                npyFile.Position = 0;
-                await output.WriteAsync(OutputLayout.Embeddings(shard.Index), npyFile, cancellationToken).ConfigureAwait(false);
+                metadata.Add(new MetadataRow(result.Key, sample.ImagePath, includeLoss ? result.Loss : null, result.Width, result.Height, sample.Caption,
+                    options.SaveMask ? result.Mask.Select(m => m != 0).ToArray() : null));
+            }
+            if (source.ShardError is { } shardError)
+            {
+                failures.Add(new FailureRow(shard.Name, shard.Name, shardError));
+            }
+            foreach (var file in staged)
+            {
+                await file.UploadAsync(output, metadata.Count, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            File.Delete(staging);
+            foreach (var file in staged)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         await CheckedFileWrite.WriteAsync(output, OutputLayout.Metadata(shard.Index),
-            s => ResultParquetFiles.WriteMetadataAsync(s, metadata, options.SaveMask, cancellationToken),
+            s => ResultParquetFiles.WriteMetadataAsync(s, metadata, options.SaveMask, includeLoss, cancellationToken),
             s => ResultFileCheck.Metadata(s, metadata, options.SaveMask), _logger, cancellationToken).ConfigureAwait(false);
         await CheckedFileWrite.WriteAsync(output, OutputLayout.Failures(shard.Index),
             s => ResultParquetFiles.WriteFailuresAsync(s, failures, cancellationToken),
             s => ResultFileCheck.Failures(s, failures), _logger, cancellationToken).ConfigureAwait(false);
 
-        var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, dimension, jobFingerprint);
+        var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, engine.Config.HiddenSize, jobFingerprint);
         await output.WriteAsync(OutputLayout.Commit(shard.Index), record.ToJson(), cancellationToken).ConfigureAwait(false);
         LogShardCommitted(_logger, shard.Index, metadata.Count, failures.Count, watch.Elapsed);
         return new ShardOutcome(shard.Index, metadata.Count, failures.Count, inputBytes, Skipped: false, watch.Elapsed);

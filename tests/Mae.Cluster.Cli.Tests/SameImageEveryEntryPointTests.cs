@@ -62,7 +62,7 @@ public sealed class SameImageEveryEntryPointTests(TestSilo silo) : IClassFixture
             var dimension = (int)embeddings.Shape[1];
             for (var i = 0; i < metadata.Count; i++)
             {
-                rows[metadata[i].Key] = (metadata[i].MaeLoss, metadata[i].Mask!.ToArray(), embeddings.Values.AsSpan(i * dimension, dimension).ToArray());
+                rows[metadata[i].Key] = (metadata[i].MaeLoss!.Value, metadata[i].Mask!.ToArray(), embeddings.Values.AsSpan(i * dimension, dimension).ToArray());
             }
         }
         return rows;

@@ -83,7 +83,7 @@ public sealed class SubmitRefusalTests(RefusalTestSilo silo) : IClassFixture<Ref
     {
         var spec = new Grains.JobSpec { Input = input, Output = output, Model = silo.Model, Seed = seed };
         var checkpoint = Inference.Checkpoints.MaeCheckpoint.Load(silo.Model, TestContext.Current.CancellationToken);
-        var identity = new JobIdentity(input, output, silo.Model, checkpoint.Hash, seed, checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize,
+        var identity = new JobIdentity(input, output, silo.Model, checkpoint.Hash, seed, checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, checkpoint.Config.NumPatches,
             spec.ToShardJobOptions(), Precision.Fp32);
         var store = ObjectStoreFactory.Create(output);
         await JobOutputClaim.ClaimAsync(store, JobOutputClaim.Describe(identity, "cpu", 4, 1, DateTimeOffset.UtcNow), TestContext.Current.CancellationToken);

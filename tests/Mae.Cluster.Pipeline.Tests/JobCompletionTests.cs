@@ -45,7 +45,7 @@ public sealed class JobCompletionTests
     private static async Task<JobManifest> ClaimAsync(IObjectStore output)
     {
         var options = new ShardJobOptions { Input = "/data/in", Output = output.Location.ToString(), ShardSize = 10 };
-        var identity = new JobIdentity("/data/in", output.Location.ToString(), "tiny", "00ff", Seed: 3, MaskRatio: 0.75, EmbeddingDim: 32, options, Precision.Fp32);
+        var identity = new JobIdentity("/data/in", output.Location.ToString(), "tiny", "00ff", Seed: 3, MaskRatio: 0.75, EmbeddingDim: 32, Patches: 16, options, Precision.Fp32);
         var manifest = JobOutputClaim.Describe(identity, "cluster", 8, shardCount: 5, DateTimeOffset.UnixEpoch);
         await JobOutputClaim.ClaimAsync(output, manifest, Token);
         return manifest;

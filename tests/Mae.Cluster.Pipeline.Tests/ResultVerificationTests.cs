@@ -26,7 +26,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
 
         await CheckedFileWrite.WriteAsync(output, "metadata/m.parquet", async s =>
         {
-            await ResultParquetFiles.WriteMetadataAsync(s, Rows, includeMask: false, Token);
+            await ResultParquetFiles.WriteMetadataAsync(s, Rows, includeMask: false, includeLoss: true, Token);
             if (++writes == 1)
             {
                 s.SetLength(s.Length - 8); // the first write comes out damaged
@@ -50,7 +50,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
         {
             writes++;
             // Valid Parquet, wrong values: one row short.
-            await ResultParquetFiles.WriteMetadataAsync(s, Rows[..1], includeMask: false, Token);
+            await ResultParquetFiles.WriteMetadataAsync(s, Rows[..1], includeMask: false, includeLoss: true, Token);
         }, s => ResultFileCheck.Metadata(s, Rows, includeMask: false), new RecordingLogger(), Token));
 
         Assert.Equal(1 + CheckedFileWrite.Rewrites, writes);
@@ -62,7 +62,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
     public async Task ValuesThatReadBackDifferentlyAreNamed()
     {
         using var file = new MemoryStream();
-        await ResultParquetFiles.WriteMetadataAsync(file, Rows, includeMask: false, Token);
+        await ResultParquetFiles.WriteMetadataAsync(file, Rows, includeMask: false, includeLoss: true, Token);
         file.Position = 0;
 
         Assert.Equal("row 1 (key 'k/1') reads back as other values",
@@ -87,7 +87,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
         await output.WriteAsync(OutputLayout.Embeddings(2), before.Bytes(OutputLayout.Embeddings(2)).AsMemory(0, 200), Token);
         using (var oneRow = new MemoryStream())
         {
-            await ResultParquetFiles.WriteMetadataAsync(oneRow, [new("03/0", "shard-03.tar/03/0.jpg", 1, 2, 3)], includeMask: false, Token);
+            await ResultParquetFiles.WriteMetadataAsync(oneRow, [new("03/0", "shard-03.tar/03/0.jpg", 1, 2, 3)], includeMask: false, includeLoss: true, Token);
             await output.WriteAsync(OutputLayout.Metadata(3), oneRow.ToArray(), Token);
         }
         await output.WriteAsync(OutputLayout.Failures(4), "not parquet"u8.ToArray(), Token);
@@ -99,7 +99,7 @@ public sealed class ResultVerificationTests(AzuriteFixture azurite, TinyModel mo
         Assert.Equal([0, 2, 3, 4], verification.BadShards);
         Assert.StartsWith("metadata/metadata_00000.parquet: Not a readable metadata file: ", verification.Problems[0].Problem, StringComparison.Ordinal);
         Assert.Equal("img_emb/img_emb_00002.npy: it holds 200 bytes, its header needs 640", verification.Problems[1].Problem);
-        Assert.Equal("metadata/metadata_00003.parquet has 1 rows, its commit record and img_emb/img_emb_00003.npy say 2", verification.Problems[2].Problem);
+        Assert.Equal("metadata/metadata_00003.parquet has 1 rows, its commit record says 2", verification.Problems[2].Problem);
         Assert.StartsWith("failures/failures_00004.parquet: Not a readable failures file: ", verification.Problems[3].Problem, StringComparison.Ordinal);
 
         await OutputVerifier.UncommitAsync(output, verification.BadShards, Token);

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Mae.Cluster.Client;
+using Mae.Cluster.Grains;
 using Mae.Cluster.Inference.Engine;
 
 namespace Mae.Cluster.Cli.Commands;
@@ -16,11 +17,16 @@ internal static class EmbedCommand
     {
         var paths = new Argument<string[]>("paths") { Description = "Image files, or folders to search for images.", Arity = ArgumentArity.OneOrMore };
         var engineOptions = new EngineOptionSet(defaultBatchSize: 8);
-        var json = new Option<bool>("--json") { Description = "One JSON object per image and line: key, embedding, mean_embedding, mae_loss, mask, width, height (or key and error)." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "One JSON object per image and line: key, embedding, mean_embedding, mae_loss, mask, width, height (or key and error); " +
+                          "without the embeddings output the embeddings are left out, without the loss mae_loss is null and the mask left out.",
+        };
+        var outputs = CommonOptions.Outputs();
 
         var command = new Command("embed", "Embed image files on this machine and print CLS/mean embeddings, MAE loss and mask per image.")
         {
-            paths, json,
+            paths, json, outputs,
         };
         engineOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -30,7 +36,11 @@ internal static class EmbedCommand
             {
                 throw new RequestRefusedException("No image files found in the paths given.");
             }
-            using var engine = MaeEngine.Create(await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false));
+            var options = await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false);
+            var computing = parse.GetValue(outputs);
+            options.ComputeEmbeddings = computing.HasFlag(JobOutputs.Embeddings);
+            options.ComputeLoss = computing.HasFlag(JobOutputs.Loss);
+            using var engine = MaeEngine.Create(options);
             var asJson = parse.GetValue(json);
             int succeeded = 0, failed = 0;
             var console = CommandConsole.Of(parse);
@@ -50,15 +60,13 @@ internal static class EmbedCommand
                 {
                     line.ResetWrittenCount();
                     writer.Reset(line);
-                    WriteJson(writer, result);
+                    WriteJson(writer, result, computing);
                     writer.Flush();
                     await console.Out.WriteLineAsync(Encoding.UTF8.GetString(line.WrittenSpan)).ConfigureAwait(false);
                 }
                 else
                 {
-                    console.Out.WriteLine(result.Succeeded
-                        ? string.Create(CultureInfo.InvariantCulture, $"{result.Key}\tmae_loss={result.Loss:F6}\t{result.Width}x{result.Height}\tembedding[{result.ClsEmbedding.Length}]")
-                        : $"{result.Key}\terror: {result.Error}");
+                    console.Out.WriteLine(result.Succeeded ? TextLine(result, computing) : $"{result.Key}\terror: {result.Error}");
                 }
             }
             await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{succeeded} embedded, {failed} failed.")).ConfigureAwait(false);
@@ -76,7 +84,23 @@ internal static class EmbedCommand
         }
     }
 
-    private static void WriteJson(Utf8JsonWriter writer, ImageResult result)
+    /// <summary>key, then mae_loss and/or the embedding's width (what was computed), then the image's size.</summary>
+    private static string TextLine(ImageResult result, JobOutputs computing)
+    {
+        var line = new StringBuilder(result.Key);
+        if (computing.HasFlag(JobOutputs.Loss))
+        {
+            line.Append(CultureInfo.InvariantCulture, $"\tmae_loss={result.Loss:F6}");
+        }
+        line.Append(CultureInfo.InvariantCulture, $"\t{result.Width}x{result.Height}");
+        if (computing.HasFlag(JobOutputs.Embeddings))
+        {
+            line.Append(CultureInfo.InvariantCulture, $"\tembedding[{result.ClsEmbedding.Length}]");
+        }
+        return line.ToString();
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, ImageResult result, JobOutputs computing)
     {
         writer.Reset();
         writer.WriteStartObject();
@@ -87,15 +111,25 @@ internal static class EmbedCommand
             writer.WriteEndObject();
             return;
         }
-        WriteArray(writer, "embedding", result.ClsEmbedding);
-        WriteArray(writer, "mean_embedding", result.MeanEmbedding);
-        writer.WriteNumber("mae_loss", result.Loss);
-        writer.WriteStartArray("mask");
-        foreach (var m in result.Mask)
+        if (computing.HasFlag(JobOutputs.Embeddings))
         {
-            writer.WriteNumberValue(m);
+            WriteArray(writer, "embedding", result.ClsEmbedding);
+            WriteArray(writer, "mean_embedding", result.MeanEmbedding);
         }
-        writer.WriteEndArray();
+        if (computing.HasFlag(JobOutputs.Loss))
+        {
+            writer.WriteNumber("mae_loss", result.Loss);
+            writer.WriteStartArray("mask");
+            foreach (var m in result.Mask)
+            {
+                writer.WriteNumberValue(m);
+            }
+            writer.WriteEndArray();
+        }
+        else
+        {
+            writer.WriteNull("mae_loss");
+        }
         writer.WriteNumber("width", result.Width);
         writer.WriteNumber("height", result.Height);
         writer.WriteEndObject();

@@ -48,7 +48,7 @@ internal sealed class JobOptionSet
     }
 
     public Argument<string> Input { get; } = new("input") { Description = "Folder or blob URI (https://…, az://container/prefix) with *.tar shards or loose images." };
-    public Option<string> Output { get; } = new("--output", "-o") { Description = "Folder or blob URI for img_emb/, metadata/, failures/, job.json and _SUCCESS.", Required = true };
+    public Option<string> Output { get; } = new("--output", "-o") { Description = "Folder or blob URI for img_emb/ (and mean_emb/, patch_tokens/ when asked for), metadata/, failures/, job.json and _SUCCESS.", Required = true };
     public Option<string> Model { get; } = CommonOptions.Model();
     public Option<string> Revision { get; } = CommonOptions.Revision();
     public Option<long> Seed { get; } = CommonOptions.Seed();
@@ -56,8 +56,15 @@ internal sealed class JobOptionSet
     public Option<int?> BatchSize { get; }
     public ChoiceOption<Inference.Onnx.Precision> Precision { get; }
     public Option<int> ShardSize { get; } = new("--shard-size") { Description = "Loose images per shard.", DefaultValueFactory = _ => 1000 };
-    public ChoiceOption<EmbeddingPooling> Pool { get; } = new("--pool", "Embedding written to img_emb: the CLS token or the mean of the patch tokens.",
-        EmbeddingPooling.Cls, [("cls", EmbeddingPooling.Cls), ("mean", EmbeddingPooling.Mean)]);
+    public Option<JobOutputs> Outputs { get; } = CommonOptions.Outputs();
+    public ChoiceOption<EmbeddingPooling> Pool { get; } = new("--pool",
+        "Embedding written to img_emb: the CLS token or the mean of the patch tokens; both writes CLS to img_emb and the mean to mean_emb, row for row.",
+        EmbeddingPooling.Cls, [("cls", EmbeddingPooling.Cls), ("mean", EmbeddingPooling.Mean), ("both", EmbeddingPooling.Both)]);
+    public Option<bool> SavePatchTokens { get; } = new("--save-patch-tokens")
+    {
+        Description = "Also write each image's final hidden states (CLS first, then every patch) to patch_tokens/ as float16 [N, 1 + L, D]: " +
+                      "(1 + L) × D × 2 bytes an image, 302,592 bytes (≈ 296 KiB) for vit-mae-base (197 × 768), ≈ 282 GiB per million images.",
+    };
     public Option<bool> SaveMask { get; } = new("--save-mask") { Description = "Also write each image's mask (one 0/1 per patch) into the metadata." };
     public ChoiceOption<EmbeddingDType> EmbeddingDType { get; } = new("--emb-dtype", "Element type of the embeddings in img_emb.",
         Grains.EmbeddingDType.Float32, [("float32", Grains.EmbeddingDType.Float32), ("float16", Grains.EmbeddingDType.Float16)]);
@@ -75,7 +82,8 @@ internal sealed class JobOptionSet
         command.Arguments.Add(Input);
         foreach (var option in new Option[]
                  {
-                     Output, Model, Revision, Seed, MaskRatio, BatchSize, Precision.Option, ShardSize, Pool.Option, SaveMask, EmbeddingDType.Option,
+                     Output, Model, Revision, Seed, MaskRatio, BatchSize, Precision.Option, ShardSize, Outputs, Pool.Option, SaveMask, SavePatchTokens,
+                     EmbeddingDType.Option,
                      MaxAttempts, MaxFailedImages, MaxFailedShards, Repair,
                  })
         {
@@ -96,8 +104,10 @@ internal sealed class JobOptionSet
             Seed = parse.GetValue(Seed),
             MaskRatio = parse.GetValue(MaskRatio),
             ShardSize = parse.GetValue(ShardSize),
+            Outputs = parse.GetValue(Outputs),
             Pool = Pool.ValueOf(parse),
             SaveMask = parse.GetValue(SaveMask),
+            SavePatchTokens = parse.GetValue(SavePatchTokens),
             EmbeddingDType = EmbeddingDType.ValueOf(parse),
             Precision = Precision.ValueOrNull(parse)?.ToContract(),
             BatchSize = parse.GetValue(BatchSize),

@@ -11,7 +11,7 @@ public enum ModelPrecision
     Fp16 = 1,
 }
 
-/// <summary>Which embedding goes into img_emb; written into job.json as <c>cls</c> / <c>mean</c>.</summary>
+/// <summary>Which embedding goes into img_emb; written into job.json as <c>cls</c> / <c>mean</c> / <c>both</c>.</summary>
 [GenerateSerializer, Alias("mae.EmbeddingPooling")]
 public enum EmbeddingPooling
 {
@@ -20,6 +20,24 @@ public enum EmbeddingPooling
 
     /// <summary>The mean of the patch tokens (CLS excluded).</summary>
     Mean = 1,
+
+    /// <summary>The CLS token in img_emb and the mean in mean_emb, row for row.</summary>
+    Both = 2,
+}
+
+/// <summary>What a job computes; written into job.json's <c>outputs</c> as a list (<c>["embeddings", "loss"]</c>).</summary>
+[Flags]
+[GenerateSerializer, Alias("mae.JobOutputs")]
+public enum JobOutputs
+{
+    /// <summary>Nothing: not a usable value, refused by <see cref="JobSpec.Problems"/>.</summary>
+    None = 0,
+
+    /// <summary>The embeddings (the features graph: the unmasked encoder).</summary>
+    Embeddings = 1,
+
+    /// <summary>The reconstruction loss (the reconstruction graph: masked encoder and decoder).</summary>
+    Loss = 2,
 }
 
 /// <summary>Element type of the img_emb .npy files; written into job.json as <c>float32</c> / <c>float16</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mae.Cluster.Pipeline;
 
 namespace Mae.Cluster.Grains;
 
@@ -42,7 +43,7 @@ public sealed record JobSpec
     /// <summary>Fraction of patches hidden for the loss; null means the checkpoint's own (0.75 for vit-mae-base).</summary>
     [Id(9)] public double? MaskRatio { get; init; }
 
-    /// <summary>Embedding written to img_emb: the CLS token or the mean of the patch tokens.</summary>
+    /// <summary>Embedding written to img_emb: the CLS token or the mean of the patch tokens; both adds mean_emb.</summary>
     [Id(10)] public EmbeddingPooling Pool { get; init; } = EmbeddingPooling.Cls;
 
     /// <summary>Also write each image's 0/1 mask into the metadata.</summary>
@@ -59,6 +60,12 @@ public sealed record JobSpec
 
     /// <summary>Images per model call; null means each silo's configured batch size. Does not change the results.</summary>
     [Id(14)] public int? BatchSize { get; init; }
+
+    /// <summary>What the job computes: embeddings, the loss, or both (the default); each runs only the graph it needs.</summary>
+    [Id(15)] public JobOutputs Outputs { get; init; } = JobOutputs.Embeddings | JobOutputs.Loss;
+
+    /// <summary>Also write each image's final hidden states, [1 + patches, hidden] float16, into patch_tokens/.</summary>
+    [Id(16)] public bool SavePatchTokens { get; init; }
 
     /// <summary>
     /// The problems that make this spec unusable, each naming the field at fault; empty when the spec is usable.
@@ -93,7 +100,11 @@ public sealed record JobSpec
         }
         if (!Enum.IsDefined(Pool))
         {
-            problems.Add($"Pool must be Cls or Mean (was {(int)Pool}).");
+            problems.Add($"Pool must be Cls, Mean or Both (was {(int)Pool}).");
+        }
+        else
+        {
+            problems.AddRange(ShardJobOptions.OutputProblems(this.OutputsToPipeline(), this.PoolToPipeline(), SaveMask, SavePatchTokens));
         }
         if (!Enum.IsDefined(EmbeddingDType))
         {

@@ -21,8 +21,10 @@ public static class JobSpecMapping
             Input = spec.Input,
             Output = spec.Output,
             ShardSize = spec.ShardSize,
-            Pool = spec.Pool.ToPipeline(),
+            Outputs = spec.OutputsToPipeline(),
+            Pool = spec.PoolToPipeline(),
             SaveMask = spec.SaveMask,
+            SavePatchTokens = spec.SavePatchTokens,
             EmbeddingType = spec.EmbeddingDType.ToStorage(),
         };
     }
@@ -39,7 +41,7 @@ public static class JobSpecMapping
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(checkpoint);
         return new JobIdentity(input.Location.ToString(), output.Location.ToString(), spec.Model, checkpoint.Hash, spec.Seed,
-            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, spec.ToShardJobOptions(), precision);
+            spec.MaskRatio ?? checkpoint.Config.MaskRatio, checkpoint.Config.HiddenSize, checkpoint.Config.NumPatches, spec.ToShardJobOptions(), precision);
     }
 
     /// <summary>The precision a job runs at: its own, else <paramref name="siloDefault"/> (the enumerating silo's).</summary>
@@ -65,12 +67,17 @@ public static class JobSpecMapping
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
     };
 
-    private static EmbeddingPool ToPipeline(this EmbeddingPooling pool) => pool switch
+    /// <summary>The pipeline's pooling for the spec's.</summary>
+    internal static EmbeddingPool PoolToPipeline(this JobSpec spec) => spec.Pool switch
     {
         EmbeddingPooling.Cls => EmbeddingPool.Cls,
         EmbeddingPooling.Mean => EmbeddingPool.Mean,
-        _ => throw new ArgumentOutOfRangeException(nameof(pool), pool, "unknown pooling"),
+        EmbeddingPooling.Both => EmbeddingPool.Both,
+        var pool => throw new ArgumentOutOfRangeException(nameof(spec), pool, "unknown pooling"),
     };
+
+    /// <summary>The pipeline's outputs for the spec's: the same bits by design (a test holds them together), unknown ones included for <see cref="ShardJobOptions.OutputProblems"/> to name.</summary>
+    internal static ResultOutputs OutputsToPipeline(this JobSpec spec) => (ResultOutputs)(int)spec.Outputs;
 
     private static NpyElementType ToStorage(this EmbeddingDType dtype) => dtype switch
     {

@@ -8,7 +8,7 @@ namespace Mae.Cluster.Inference.Engine;
 /// </summary>
 internal sealed class BatchBuffers
 {
-    public BatchBuffers(MaeConfig config, int capacity, int kept)
+    public BatchBuffers(MaeConfig config, int capacity, int kept, bool keepTokens)
     {
         Capacity = capacity;
         Kept = kept;
@@ -20,6 +20,8 @@ internal sealed class BatchBuffers
         Cls = new float[capacity * config.HiddenSize];
         Mean = new float[capacity * config.HiddenSize];
         Loss = new float[capacity];
+        TokenFloats = (config.NumPatches + 1) * config.HiddenSize;
+        Tokens = keepTokens ? new float[capacity * TokenFloats] : null;
         Results = new ImageResult?[capacity];
         Sizes = new ImageDimensions[capacity];
         Rows = new int[capacity];
@@ -35,6 +37,10 @@ internal sealed class BatchBuffers
     public float[] Cls { get; }
     public float[] Mean { get; }
     public float[] Loss { get; }
+
+    /// <summary>Final hidden states, (1 + patches)·hidden per row; null when the engine does not keep them.</summary>
+    public float[]? Tokens { get; }
+    public int TokenFloats { get; }
 
     /// <summary>Per input slot: a failure result, or null when the image decoded.</summary>
     public ImageResult?[] Results { get; }

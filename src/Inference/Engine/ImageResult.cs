@@ -20,6 +20,12 @@ public sealed record ImageResult
     /// <summary>Mean of the patch tokens after the final layernorm, from the unmasked pass.</summary>
     public float[] MeanEmbedding { get; init; } = [];
 
+    /// <summary>
+    /// The encoder's final hidden states, (1 + patches) × hidden row-major with the CLS token first; empty unless
+    /// <see cref="MaeEngineOptions.KeepPatchTokens"/> is set.
+    /// </summary>
+    public float[] PatchTokens { get; init; } = [];
+
     /// <summary>Mean squared error over the masked patches; NaN when the loss was not computed.</summary>
     public float Loss { get; init; } = float.NaN;
 

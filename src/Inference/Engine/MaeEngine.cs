@@ -42,7 +42,7 @@ public sealed partial class MaeEngine : IDisposable
         _bufferPool = Channel.CreateBounded<BatchBuffers>(PreparedBatchesAhead + 2);
         for (var i = 0; i < PreparedBatchesAhead + 2; i++)
         {
-            _bufferPool.Writer.TryWrite(new BatchBuffers(Config, options.BatchSize, KeptPatches));
+            _bufferPool.Writer.TryWrite(new BatchBuffers(Config, options.BatchSize, KeptPatches, options.KeepPatchTokens));
         }
     }
 
@@ -78,7 +78,8 @@ public sealed partial class MaeEngine : IDisposable
         {
             if (options.ComputeEmbeddings)
             {
-                var path = cache.GetOrBuild(checkpoint, MaeGraphKind.Features, options.Precision, options.Emission, options.Device);
+                var kind = options.KeepPatchTokens ? MaeGraphKind.FeaturesWithTokens : MaeGraphKind.Features;
+                var path = cache.GetOrBuild(checkpoint, kind, options.Precision, options.Emission, options.Device);
                 features = new MaeFeaturesSession(OnnxSessionFactory.Create(path, options.Device, options.InferenceThreads), checkpoint.Config);
             }
             if (options.ComputeLoss)
@@ -268,7 +269,7 @@ public sealed partial class MaeEngine : IDisposable
         {
             return;
         }
-        _features?.Run(buffers.Pixels, buffers.RowCount, buffers.Cls, buffers.Mean);
+        _features?.Run(buffers.Pixels, buffers.RowCount, buffers.Cls, buffers.Mean, buffers.Tokens);
         _reconstruction?.Run(buffers.Pixels, buffers.IdsKeep, buffers.IdsRestore, buffers.Mask, buffers.RowCount, KeptPatches, buffers.Loss);
     }
 
@@ -300,6 +301,7 @@ public sealed partial class MaeEngine : IDisposable
                 Height = buffers.Sizes[slot].Height,
                 ClsEmbedding = _features is null ? [] : buffers.Cls.AsSpan(row * d, d).ToArray(),
                 MeanEmbedding = _features is null ? [] : buffers.Mean.AsSpan(row * d, d).ToArray(),
+                PatchTokens = buffers.Tokens is { } tokens ? tokens.AsSpan(row * buffers.TokenFloats, buffers.TokenFloats).ToArray() : [],
                 Loss = _reconstruction is null ? float.NaN : buffers.Loss[row],
                 Mask = mask,
             };

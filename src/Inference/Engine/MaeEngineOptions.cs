@@ -43,9 +43,14 @@ public sealed class MaeEngineOptions
     /// <summary>How JPEGs are decoded (docs/preprocessing.md); the default reproduces Pillow's pixels exactly.</summary>
     public ImageDecodeMode DecodeMode { get; set; } = ImagePreprocessor.DefaultDecodeMode;
 
+    /// <summary>Run the features graph: CLS and mean embeddings.</summary>
     public bool ComputeEmbeddings { get; set; } = true;
 
+    /// <summary>Run the reconstruction graph: the loss and the mask.</summary>
     public bool ComputeLoss { get; set; } = true;
+
+    /// <summary>Also return each image's final hidden states (<see cref="ImageResult.PatchTokens"/>); needs <see cref="ComputeEmbeddings"/>.</summary>
+    public bool KeepPatchTokens { get; set; }
 
     public void Validate()
     {
@@ -53,6 +58,10 @@ public sealed class MaeEngineOptions
         if (!ComputeEmbeddings && !ComputeLoss)
         {
             throw new ValidationException("Nothing to compute: enable embeddings, loss or both.");
+        }
+        if (KeepPatchTokens && !ComputeEmbeddings)
+        {
+            throw new ValidationException("The patch tokens come from the features graph: keeping them needs the embeddings computed.");
         }
     }
 }

@@ -28,9 +28,9 @@ public static class MaeGraphBuilder
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
         var emitter = new Emitter(checkpoint, precision, emission, device.IsCuda, $"mae_{kind.ToString().ToLowerInvariant()}");
-        if (kind == MaeGraphKind.Features)
+        if (kind is MaeGraphKind.Features or MaeGraphKind.FeaturesWithTokens)
         {
-            emitter.EmitFeatures();
+            emitter.EmitFeatures(withTokens: kind == MaeGraphKind.FeaturesWithTokens);
         }
         else
         {
@@ -71,7 +71,7 @@ public static class MaeGraphBuilder
 
         public OnnxGraphWriter Writer { get; } = new(graphName);
 
-        public void EmitFeatures()
+        public void EmitFeatures(bool withTokens)
         {
             var pixels = Writer.Input(MaeGraphIO.PixelValues, F32, "batch", _config.NumChannels, _config.ImageSize, _config.ImageSize);
             var patches = PatchEmbeddings(pixels);
@@ -83,6 +83,10 @@ public static class MaeGraphBuilder
             var mean = Writer.Node("ReduceMean", [patchTokens], attributes: [("axes", new long[] { 1 }), ("keepdims", 0L)]);
             Writer.Output(ToFloat32(cls), MaeGraphIO.ClsEmbedding, F32, "batch", _config.HiddenSize);
             Writer.Output(ToFloat32(mean), MaeGraphIO.MeanEmbedding, F32, "batch", _config.HiddenSize);
+            if (withTokens)
+            {
+                Writer.Output(ToFloat32(hidden), MaeGraphIO.LastHiddenState, F32, "batch", _config.NumPatches + 1, _config.HiddenSize);
+            }
         }
 
         public void EmitReconstruction()

@@ -21,6 +21,9 @@ public static class MaeGraphIO
     /// <summary>float32 [batch, hidden]: mean of the patch tokens after the final layernorm (features graph).</summary>
     public const string MeanEmbedding = "mean_embedding";
 
+    /// <summary>float32 [batch, 1 + patches, hidden]: the encoder's final hidden states, CLS first (features graph with tokens).</summary>
+    public const string LastHiddenState = "last_hidden_state";
+
     /// <summary>float32 [batch]: mean squared error over the masked patches (reconstruction graph).</summary>
     public const string Loss = "loss";
 

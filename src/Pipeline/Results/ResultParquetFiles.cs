@@ -7,7 +7,9 @@ namespace Mae.Cluster.Pipeline.Results;
 /// Writes the per-shard Parquet files: <c>metadata_{i}.parquet</c> (one row per embedded image, clip-retrieval
 /// style) and <c>failures_{i}.parquet</c>. Each file is one row group with a fixed schema whatever the rows hold:
 /// <c>caption</c> is always present and nullable, so all shards of a job share one schema and readers can
-/// concatenate them; <c>mask</c> (list of bool, true = patch removed) is present only when asked for. The output
+/// concatenate them; <c>mae_loss</c> is required, or nullable and null in a job that does not compute the loss (so a
+/// job's shards agree, and jobs that compute it keep the schema they always had); <c>mask</c> (list of bool, true =
+/// patch removed) is present only when asked for. The output
 /// is deterministic: the same rows give byte-identical files (no timestamps; the writer string is constant).
 /// </summary>
 /// <remarks>
@@ -18,15 +20,17 @@ namespace Mae.Cluster.Pipeline.Results;
 /// </remarks>
 public static class ResultParquetFiles
 {
-    /// <summary>A new metadata schema: key, image_path, mae_loss, width, height, caption (nullable) and, if asked, mask.</summary>
-    public static ParquetSchema MetadataSchema(bool includeMask) => new MetadataColumns(includeMask).Schema;
+    /// <summary>A new metadata schema: key, image_path, mae_loss (nullable without the loss), width, height, caption (nullable) and, if asked, mask.</summary>
+    public static ParquetSchema MetadataSchema(bool includeMask, bool includeLoss = true) => new MetadataColumns(includeMask, includeLoss).Schema;
 
     /// <summary>A new failures schema: key, image_path, error.</summary>
     public static ParquetSchema FailuresSchema() => new FailureColumns().Schema;
 
     /// <summary>Writes <paramref name="rows"/> as a metadata file to <paramref name="destination"/> (writable, need not seek; not disposed).</summary>
-    /// <exception cref="ArgumentException">A row has a null key or path, or <paramref name="includeMask"/> is set and a row has no mask.</exception>
-    public static async Task WriteMetadataAsync(Stream destination, IReadOnlyList<MetadataRow> rows, bool includeMask, CancellationToken cancellationToken = default)
+    /// <param name="includeLoss">The job computes the loss: every row has one and mae_loss is required; otherwise it is null throughout.</param>
+    /// <exception cref="ArgumentException">A row has a null key or path, <paramref name="includeMask"/> is set and a row has no mask, or a row's loss disagrees with <paramref name="includeLoss"/>.</exception>
+    public static async Task WriteMetadataAsync(Stream destination, IReadOnlyList<MetadataRow> rows, bool includeMask, bool includeLoss,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(rows);
@@ -37,14 +41,27 @@ public static class ResultParquetFiles
             {
                 throw new ArgumentException($"Metadata row {i} (key '{rows[i].Key}') has no mask, but the mask column was asked for.", nameof(rows));
             }
+            if (rows[i].MaeLoss.HasValue != includeLoss)
+            {
+                throw new ArgumentException(includeLoss
+                    ? $"Metadata row {i} (key '{rows[i].Key}') has no loss, but the job computes it."
+                    : $"Metadata row {i} (key '{rows[i].Key}') has a loss, but the job does not compute it.", nameof(rows));
+            }
         }
 
-        var columns = new MetadataColumns(includeMask);
+        var columns = new MetadataColumns(includeMask, includeLoss);
         await using var writer = await ParquetWriter.CreateAsync(columns.Schema, destination, WriterOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
         using var group = writer.CreateRowGroup();
         await group.WriteAsync(columns.Key, rows.Select(r => r.Key).ToArray()).ConfigureAwait(false);
         await group.WriteAsync(columns.ImagePath, rows.Select(r => r.ImagePath).ToArray()).ConfigureAwait(false);
-        await group.WriteAsync<float>(columns.MaeLoss, rows.Select(r => r.MaeLoss).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (includeLoss)
+        {
+            await group.WriteAsync<float>(columns.MaeLoss, rows.Select(r => r.MaeLoss!.Value).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await group.WriteAsync<float>(columns.MaeLoss, new float?[rows.Count], cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         await group.WriteAsync<int>(columns.Width, rows.Select(r => r.Width).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
         await group.WriteAsync<int>(columns.Height, rows.Select(r => r.Height).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
         await group.WriteAsync(columns.Caption, rows.Select(r => r.Caption!).ToArray()).ConfigureAwait(false);
@@ -120,8 +137,9 @@ public static class ResultParquetFiles
     /// <summary>One write's metadata fields, owned by that write alone (see the remarks on the class).</summary>
     private sealed class MetadataColumns
     {
-        public MetadataColumns(bool includeMask)
+        public MetadataColumns(bool includeMask, bool includeLoss)
         {
+            MaeLoss = new DataField<float>("mae_loss", nullable: !includeLoss);
             Schema = includeMask
                 ? new ParquetSchema(Key, ImagePath, MaeLoss, Width, Height, Caption, new ListField("mask", MaskElement))
                 : new ParquetSchema(Key, ImagePath, MaeLoss, Width, Height, Caption);
@@ -131,7 +149,7 @@ public static class ResultParquetFiles
 
         public DataField<string> ImagePath { get; } = new("image_path", nullable: false);
 
-        public DataField<float> MaeLoss { get; } = new("mae_loss", nullable: false);
+        public DataField<float> MaeLoss { get; }
 
         public DataField<int> Width { get; } = new("width", nullable: false);
 

@@ -23,7 +23,10 @@ public static class ResultParquetReader
             var hasMask = RequireColumns(reader, MetadataColumns, optional: "mask");
             var keys = ReadColumn<string>(reader, 0);
             var paths = ReadColumn<string>(reader, 1);
-            var losses = ReadColumn<float>(reader, 2);
+            // A job without the loss writes mae_loss optional (all null); ParquetSharp's reader type must match.
+            var losses = reader.FileMetaData.Schema.Column(2).MaxDefinitionLevel > 0
+                ? ReadColumn<float?>(reader, 2)
+                : ReadColumn<float>(reader, 2).ConvertAll(loss => (float?)loss);
             var widths = ReadColumn<int>(reader, 3);
             var heights = ReadColumn<int>(reader, 4);
             var captions = ReadColumn<string?>(reader, 5);

@@ -54,7 +54,7 @@ public sealed class ConcurrentResultWritesTests
     {
         var rows = MetadataRows(file, includeMask);
         using var buffer = new MemoryStream();
-        await ResultParquetFiles.WriteMetadataAsync(buffer, rows, includeMask, cancellationToken);
+        await ResultParquetFiles.WriteMetadataAsync(buffer, rows, includeMask, includeLoss: true, cancellationToken);
         buffer.Position = 0;
         try
         {

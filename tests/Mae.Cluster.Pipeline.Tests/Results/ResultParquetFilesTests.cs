@@ -32,7 +32,7 @@ public sealed class ResultParquetFilesTests
         using var group = reader.RowGroup(0);
         Assert.Equal(Rows.Select(r => r.Key), group.Column(0).LogicalReader<string>().ReadAll(3));
         Assert.Equal(Rows.Select(r => r.ImagePath), group.Column(1).LogicalReader<string>().ReadAll(3));
-        Assert.Equal(Rows.Select(r => r.MaeLoss), group.Column(2).LogicalReader<float>().ReadAll(3));
+        Assert.Equal(Rows.Select(r => r.MaeLoss!.Value), group.Column(2).LogicalReader<float>().ReadAll(3));
         Assert.Equal(Rows.Select(r => r.Width), group.Column(3).LogicalReader<int>().ReadAll(3));
         Assert.Equal(Rows.Select(r => r.Height), group.Column(4).LogicalReader<int>().ReadAll(3));
         Assert.Equal(Rows.Select(r => r.Caption), group.Column(5).LogicalReader<string?>().ReadAll(3));
@@ -74,7 +74,7 @@ public sealed class ResultParquetFilesTests
         using var stream = new MemoryStream();
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            ResultParquetFiles.WriteMetadataAsync(stream, Rows, includeMask: true, TestContext.Current.CancellationToken));
+            ResultParquetFiles.WriteMetadataAsync(stream, Rows, includeMask: true, includeLoss: true, TestContext.Current.CancellationToken));
 
         Assert.Contains("Metadata row 0 (key 'shard/000001') has no mask", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, stream.Length);
@@ -179,14 +179,14 @@ public sealed class ResultParquetFilesTests
     {
         var path = temp.Combine("metadata_00000.parquet");
         await using var file = File.Create(path);
-        await ResultParquetFiles.WriteMetadataAsync(file, rows, includeMask, TestContext.Current.CancellationToken);
+        await ResultParquetFiles.WriteMetadataAsync(file, rows, includeMask, includeLoss: true, TestContext.Current.CancellationToken);
         return path;
     }
 
     private static async Task<byte[]> MetadataBytesAsync(IReadOnlyList<MetadataRow> rows)
     {
         using var stream = new MemoryStream();
-        await ResultParquetFiles.WriteMetadataAsync(stream, rows, includeMask: true, TestContext.Current.CancellationToken);
+        await ResultParquetFiles.WriteMetadataAsync(stream, rows, includeMask: true, includeLoss: true, TestContext.Current.CancellationToken);
         return stream.ToArray();
     }
 

@@ -80,7 +80,7 @@ public sealed class ResultParquetReaderTests
     private static async Task<byte[]> MetadataAsync(IReadOnlyList<MetadataRow> rows, bool includeMask)
     {
         using var file = new MemoryStream();
-        await ResultParquetFiles.WriteMetadataAsync(file, rows, includeMask, TestContext.Current.CancellationToken);
+        await ResultParquetFiles.WriteMetadataAsync(file, rows, includeMask, includeLoss: true, TestContext.Current.CancellationToken);
         return file.ToArray();
     }
 }

@@ -98,7 +98,7 @@ internal sealed partial class InProcessJob(MaeEngine engine, ShardJobOptions opt
     {
         var engineOptions = engine.Options;
         var identity = new JobIdentity(input.Location.ToString(), output.Location.ToString(), modelName, engine.CheckpointHash, engineOptions.Seed,
-            engine.MaskRatio, engine.Config.HiddenSize, options, engineOptions.Precision);
+            engine.MaskRatio, engine.Config.HiddenSize, engine.Config.NumPatches, options, engineOptions.Precision);
         return JobOutputClaim.Describe(identity, engineOptions.Device.ToString(), engineOptions.BatchSize, shardCount, startedAt);
     }
 

@@ -65,7 +65,8 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     private async Task<SharedEngine<EngineKey, MaeEngine>.Lease> EngineAsync(JobSpec spec, JobManifest manifest, CancellationToken cancellationToken)
     {
         var precision = ManifestNames.PrecisionOf(manifest);
-        var key = new EngineKey(spec.Model, spec.Revision, spec.Seed, spec.MaskRatio, precision, spec.BatchSize ?? options.BatchSize);
+        var outputs = spec.ToShardJobOptions().Outputs;
+        var key = new EngineKey(spec.Model, spec.Revision, spec.Seed, spec.MaskRatio, precision, spec.BatchSize ?? options.BatchSize, outputs, spec.SavePatchTokens);
         var lease = await Engine.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         var hash = lease.Engine.CheckpointHash;
         // A folder model can differ between machines: computing with other weights would mix two models in one output.
@@ -95,6 +96,9 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
             InferenceThreads = options.InferenceThreads,
             DecodeThreads = options.DecodeThreads,
             DecodeMode = options.DecodeMode,
+            ComputeEmbeddings = key.Outputs.HasFlag(ResultOutputs.Embeddings),
+            ComputeLoss = key.Outputs.HasFlag(ResultOutputs.Loss),
+            KeepPatchTokens = key.KeepPatchTokens,
         }, logger);
     }
 
@@ -103,5 +107,7 @@ public sealed class PipelineShardExecutor(string device, InferenceOptions option
     /// <summary>The job last seen, replaced whole so concurrent shards never read half of it.</summary>
     private sealed record JobContext(string JobId, IObjectStore Input, IObjectStore Output, JobManifest Manifest, ShardListingPages.Reader Listing);
 
-    private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize);
+    /// <summary>What makes two jobs' engines interchangeable: the weights, masking, batching and which graphs run.</summary>
+    private sealed record EngineKey(string Model, string Revision, long Seed, double? MaskRatio, Precision Precision, int BatchSize,
+        ResultOutputs Outputs, bool KeepPatchTokens);
 }

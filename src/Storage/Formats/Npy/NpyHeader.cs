@@ -27,10 +27,22 @@ public static partial class NpyHeader
     public static int ElementSize(NpyElementType elementType) => elementType == NpyElementType.Fp16 ? 2 : 4;
 
     /// <summary>The whole header (magic to '\n') for a C-order N×D array.</summary>
-    public static byte[] Build(NpyElementType elementType, long rows, int columns)
+    public static byte[] Build(NpyElementType elementType, long rows, int columns) => Build(elementType, rows, [columns]);
+
+    /// <summary>The whole header (magic to '\n') for a C-order array of <paramref name="rows"/> rows of shape <paramref name="rowShape"/> (N×T×D for [T, D]).</summary>
+    public static byte[] Build(NpyElementType elementType, long rows, ReadOnlySpan<int> rowShape)
     {
+        if (rowShape.IsEmpty)
+        {
+            throw new ArgumentException("A row needs at least one dimension.", nameof(rowShape));
+        }
         var rowsText = rows.ToString(CultureInfo.InvariantCulture);
-        var dict = $"{{'descr': '{Descr(elementType)}', 'fortran_order': False, 'shape': ({rowsText}, {columns.ToString(CultureInfo.InvariantCulture)}), }}"
+        var dimensions = new System.Text.StringBuilder();
+        foreach (var dimension in rowShape)
+        {
+            dimensions.Append(", ").Append(dimension.ToString(CultureInfo.InvariantCulture));
+        }
+        var dict = $"{{'descr': '{Descr(elementType)}', 'fortran_order': False, 'shape': ({rowsText}{dimensions}), }}"
             + new string(' ', GrowthAxisMaxDigits - rowsText.Length);
         var prefixLength = Magic.Length + 2 + 2;
         var unpadded = prefixLength + dict.Length + 1;

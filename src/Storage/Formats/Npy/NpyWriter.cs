@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Mae.Cluster.Storage.Formats;
 
 /// <summary>
-/// Writes an N×D matrix as a .npy file (format 1.0, C order, '&lt;f4' or '&lt;f2') row batch by row batch, so
+/// Writes an N×D matrix (or N rows of any fixed shape, such as N×T×D) as a .npy file (format 1.0, C order, '&lt;f4' or '&lt;f2') row batch by row batch, so
 /// embeddings never have to be held whole. With the row count given up front the destination may be any
 /// writable stream (the header goes first); without it the destination must be seekable, and
 /// <see cref="CompleteAsync"/> rewrites the header in place with the count written. Either way the bytes are
@@ -16,6 +16,7 @@ public sealed class NpyWriter
     private readonly Stream _destination;
     private readonly NpyElementType _elementType;
     private readonly long? _declaredRows;
+    private readonly int[] _rowShape;
     private readonly byte[] _chunk = new byte[ChunkBytes];
     private long _headerPosition = -1;
     private bool _completed;
@@ -25,9 +26,23 @@ public sealed class NpyWriter
     /// <param name="columns">D, the row length (embedding dimension), at least 1.</param>
     /// <param name="rows">N if known up front; <see cref="CompleteAsync"/> then checks that exactly N rows came.</param>
     public NpyWriter(Stream destination, NpyElementType elementType, int columns, long? rows = null)
+        : this(destination, elementType, [columns], rows)
+    {
+    }
+
+    /// <param name="destination">Where to write; must be seekable when <paramref name="rows"/> is null.</param>
+    /// <param name="elementType">Element type of the file; float32 input is converted.</param>
+    /// <param name="rowShape">The shape of one row, each dimension at least 1: [D] for a matrix, [T, D] for N×T×D.</param>
+    /// <param name="rows">N if known up front; <see cref="CompleteAsync"/> then checks that exactly N rows came.</param>
+    public NpyWriter(Stream destination, NpyElementType elementType, int[] rowShape, long? rows = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        ArgumentNullException.ThrowIfNull(rowShape);
+        if (rowShape.Length == 0 || rowShape.Any(d => d < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rowShape), string.Join('×', rowShape), "A row needs one or more dimensions, each at least 1.");
+        }
+        var columns = checked(rowShape.Aggregate(1, (product, d) => product * d));
         if (rows is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "The row count cannot be negative.");
@@ -48,15 +63,16 @@ public sealed class NpyWriter
         _elementType = elementType;
         Columns = columns;
         _declaredRows = rows;
+        _rowShape = [.. rowShape];
     }
 
-    /// <summary>D, the number of values per row.</summary>
+    /// <summary>Values per row: D, or T·D for rows of shape [T, D].</summary>
     public int Columns { get; }
 
     /// <summary>Rows written so far.</summary>
     public long RowsWritten { get; private set; }
 
-    /// <summary>Appends whole rows: <paramref name="values"/> holds k·D floats, row after row.</summary>
+    /// <summary>Appends whole rows: <paramref name="values"/> holds k·<see cref="Columns"/> floats, row after row.</summary>
     public async ValueTask WriteRowsAsync(ReadOnlyMemory<float> values, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
@@ -97,7 +113,7 @@ public sealed class NpyWriter
         {
             var end = _destination.Position;
             _destination.Position = _headerPosition;
-            await _destination.WriteAsync(NpyHeader.Build(_elementType, RowsWritten, Columns), cancellationToken).ConfigureAwait(false);
+            await _destination.WriteAsync(NpyHeader.Build(_elementType, RowsWritten, _rowShape), cancellationToken).ConfigureAwait(false);
             _destination.Position = end;
         }
 
@@ -123,7 +139,7 @@ public sealed class NpyWriter
         }
 
         _headerPosition = _destination.CanSeek ? _destination.Position : 0;
-        await _destination.WriteAsync(NpyHeader.Build(_elementType, _declaredRows ?? 0, Columns), cancellationToken).ConfigureAwait(false);
+        await _destination.WriteAsync(NpyHeader.Build(_elementType, _declaredRows ?? 0, _rowShape), cancellationToken).ConfigureAwait(false);
     }
 
     private void Encode(ReadOnlySpan<float> values)
