@@ -131,6 +131,61 @@ public sealed class MaeEngineTests(TinyEngineFixture fixture) : IClassFixture<Ti
         Assert.Equal(a.ClsEmbedding, b.ClsEmbedding);
     }
 
+    [Theory]
+    [InlineData(GraphEmission.Fused)]
+    [InlineData(GraphEmission.Plain)]
+    public async Task KeptPatchTokensAreTheReferenceLastHiddenStateWithTheClsTokenFirst(GraphEmission emission)
+    {
+        var input = Photo("chelsea.png");
+        var options = fixture.Options(batchSize: 3, emission: emission);
+        options.KeepPatchTokens = true;
+        using var engine = MaeEngine.Create(options);
+        var results = await engine.EmbedBatchAsync([input, Photo("coffee.png"), Photo("rocket.jpg")], TestContext.Current.CancellationToken);
+
+        var preprocessor = new ImagePreprocessor(fixture.Checkpoint.Preprocessor);
+        var pixels = new float[preprocessor.OutputLength];
+        preprocessor.Preprocess(input.Encoded.Span, pixels);
+        var reference = ReferenceMae.Features(fixture.Checkpoint, pixels);
+        var config = fixture.Checkpoint.Config;
+        Assert.Equal((config.NumPatches + 1) * config.HiddenSize, results[0].PatchTokens.Length);
+        AssertClose(reference.LastHiddenState, results[0].PatchTokens, 1e-4);
+        Assert.All(results, r => Assert.Equal(r.ClsEmbedding, r.PatchTokens.AsSpan(0, config.HiddenSize).ToArray()));
+        Assert.NotEqual(results[1].PatchTokens, results[2].PatchTokens);
+    }
+
+    [Theory]
+    [InlineData(true, false, "Features")]
+    [InlineData(false, true, "Reconstruction")]
+    [InlineData(true, true, "Features,Reconstruction")]
+    public async Task AnEngineBuildsAndRunsOnlyTheGraphsOfWhatItComputes(bool embeddings, bool loss, string graphs)
+    {
+        using var cache = new TempDirectory();
+        var options = fixture.Options(batchSize: 2);
+        options.GraphCacheDirectory = cache.Path;
+        options.ComputeEmbeddings = embeddings;
+        options.ComputeLoss = loss;
+        using var engine = MaeEngine.Create(options);
+        var result = (await engine.EmbedBatchAsync([Photo("coffee.png")], TestContext.Current.CancellationToken))[0];
+
+        var built = Directory.GetDirectories(cache.Path).Select(d => Path.GetFileName(d).Split('-')[1]).Order(StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(graphs.Split(',').Select(g => g.ToLowerInvariant()), built);
+        Assert.Equal(embeddings ? fixture.Checkpoint.Config.HiddenSize : 0, result.ClsEmbedding.Length);
+        Assert.Equal(embeddings ? fixture.Checkpoint.Config.HiddenSize : 0, result.MeanEmbedding.Length);
+        Assert.Equal(loss, !float.IsNaN(result.Loss));
+        Assert.Equal(loss ? fixture.Checkpoint.Config.NumPatches : 0, result.Mask.Length);
+        Assert.Empty(result.PatchTokens);
+    }
+
+    [Fact]
+    public void KeepingPatchTokensWithoutTheEmbeddingsIsRefused()
+    {
+        var options = fixture.Options();
+        options.ComputeEmbeddings = false;
+        options.KeepPatchTokens = true;
+        var refused = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => MaeEngine.Create(options));
+        Assert.Contains("keeping them needs the embeddings", refused.Message, StringComparison.Ordinal);
+    }
+
     private static ImageInput Photo(string name) => new(name, File.ReadAllBytes(TestPhotos.PathOf(name)));
 
     private static void AssertClose(float[] expected, float[] actual, double tolerance)

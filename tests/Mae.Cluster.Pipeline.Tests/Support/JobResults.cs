@@ -17,7 +17,7 @@ internal sealed class JobResults
     {
         Snapshot = snapshot;
         Numpy = numpy;
-        _arrays = numpy.Embeddings.ToDictionary(a => a.Path, StringComparer.Ordinal);
+        _arrays = numpy.Arrays.ToDictionary(a => a.Path, StringComparer.Ordinal);
         if (snapshot.Has(OutputLayout.JobManifest))
         {
             using var manifest = JsonDocument.Parse(snapshot.Bytes(OutputLayout.JobManifest));
@@ -56,7 +56,23 @@ internal sealed class JobResults
 
     public IReadOnlyList<FailureRecord> Failures(int shard) => ParquetFiles.ReadFailures(PathOf(OutputLayout.Failures(shard)));
 
-    public NumpyArray Embeddings(int shard) => _arrays[OutputLayout.Embeddings(shard)];
+    public NumpyArray Embeddings(int shard) => Array(ResultArrays.ImageEmbeddings, shard);
+
+    /// <summary>Shard <paramref name="shard"/>'s file of the .npy folder <paramref name="folder"/>, as numpy read it.</summary>
+    public NumpyArray Array(string folder, int shard) => _arrays[OutputLayout.Array(folder, shard)];
+
+    /// <summary>job.json's npy_folders: each folder with its dtype (numpy's name) and row shape.</summary>
+    public IReadOnlyDictionary<string, (string DType, int[] RowShape, string Holds)> NpyFolders =>
+        Manifest!.Value.GetProperty("npy_folders").EnumerateObject().ToDictionary(
+            f => f.Name,
+            f => (f.Value.GetProperty("dtype").GetString()!, f.Value.GetProperty("row_shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
+                f.Value.GetProperty("holds").GetString()!),
+            StringComparer.Ordinal);
+
+    /// <summary>The output files of shard <paramref name="shard"/> for the folders job.json names, commit record last.</summary>
+    public string[] FilesOf(int shard) =>
+        [.. NpyFolders.Keys.Order(StringComparer.Ordinal).Select(f => OutputLayout.Array(f, shard)), OutputLayout.Metadata(shard), OutputLayout.Failures(shard),
+            OutputLayout.Commit(shard)];
 
     /// <summary>All metadata rows of shards 0..n−1, in shard order, each with its embedding row.</summary>
     public IReadOnlyList<(MetadataRecord Row, double[] Embedding)> AllRows(int shards) =>
@@ -64,7 +80,7 @@ internal sealed class JobResults
 
     public IReadOnlyList<FailureRecord> AllFailures(int shards) => Enumerable.Range(0, shards).SelectMany(Failures).ToArray();
 
-    /// <summary>The output files that belong to shard <paramref name="shard"/>, commit record last.</summary>
+    /// <summary>The output files of shard <paramref name="shard"/> of a job with the default outputs, commit record last.</summary>
     public static string[] ShardFiles(int shard) =>
         [OutputLayout.Embeddings(shard), OutputLayout.Metadata(shard), OutputLayout.Failures(shard), OutputLayout.Commit(shard)];
 

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Mae.Cluster.Pipeline.Tests.Support;
 
-/// <summary>One .npy file as numpy read it.</summary>
+/// <summary>One .npy file as numpy read it: its true shape, and its values one flat row per image.</summary>
 internal sealed record NumpyArray(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("dtype")] string DType,
@@ -14,11 +14,11 @@ internal sealed record NumpyArray(
 
 /// <summary>What read_npy.py reports: the arrays, and how embedding-reader's parquet_npy format would pair the files.</summary>
 internal sealed record NumpyFiles(
-    [property: JsonPropertyName("embeddings")] NumpyArray[] Embeddings,
+    [property: JsonPropertyName("arrays")] NumpyArray[] Arrays,
     [property: JsonPropertyName("pairs")] string[][] Pairs,
     [property: JsonPropertyName("parquet_count")] int ParquetCount)
 {
-    /// <summary>Runs numpy (the system Python's, as scripts/test.sh installs it) over the img_emb/ files under <paramref name="folder"/>.</summary>
+    /// <summary>Runs numpy (the system Python's, as scripts/test.sh installs it) over the .npy folders under <paramref name="folder"/>.</summary>
     public static async Task<NumpyFiles> ReadAsync(string folder, CancellationToken cancellationToken)
     {
         var script = System.IO.Path.Combine(AppContext.BaseDirectory, "Support", "read_npy.py");

@@ -3,7 +3,8 @@ using ParquetSharp;
 namespace Mae.Cluster.Pipeline.Tests.Support;
 
 /// <summary>A metadata_{i}.parquet row as Apache Arrow's C++ reader (ParquetSharp) reads it.</summary>
-internal sealed record MetadataRecord(string Key, string ImagePath, float MaeLoss, int Width, int Height, string? Caption);
+/// <param name="MaeLoss">Null in a job that does not compute the loss (the column is then optional).</param>
+internal sealed record MetadataRecord(string Key, string ImagePath, float? MaeLoss, int Width, int Height, string? Caption);
 
 /// <summary>A failures_{i}.parquet row as ParquetSharp reads it.</summary>
 internal sealed record FailureRecord(string Key, string ImagePath, string Error);
@@ -16,7 +17,10 @@ internal static class ParquetFiles
         using var reader = new ParquetFileReader(path);
         var keys = ReadColumn<string>(reader, "key");
         var paths = ReadColumn<string>(reader, "image_path");
-        var losses = ReadColumn<float>(reader, "mae_loss");
+        // ParquetSharp's reader type must match the column's nullability: optional (all null) in a job without the loss.
+        var losses = reader.FileMetaData.Schema.Column(ColumnIndex(reader, "mae_loss")).MaxDefinitionLevel > 0
+            ? ReadColumn<float?>(reader, "mae_loss")
+            : ReadColumn<float>(reader, "mae_loss").ConvertAll(l => (float?)l);
         var widths = ReadColumn<int>(reader, "width");
         var heights = ReadColumn<int>(reader, "height");
         var captions = ReadColumn<string?>(reader, "caption");
@@ -34,8 +38,7 @@ internal static class ParquetFiles
 
     private static List<T> ReadColumn<T>(ParquetFileReader reader, string name)
     {
-        var schema = reader.FileMetaData.Schema;
-        var column = Enumerable.Range(0, schema.NumColumns).Single(i => schema.Column(i).Name == name);
+        var column = ColumnIndex(reader, name);
         var values = new List<T>();
         for (var group = 0; group < reader.FileMetaData.NumRowGroups; group++)
         {
@@ -43,5 +46,11 @@ internal static class ParquetFiles
             values.AddRange(rowGroup.Column(column).LogicalReader<T>().ReadAll(checked((int)rowGroup.MetaData.NumRows)));
         }
         return values;
+    }
+
+    private static int ColumnIndex(ParquetFileReader reader, string name)
+    {
+        var schema = reader.FileMetaData.Schema;
+        return Enumerable.Range(0, schema.NumColumns).Single(i => schema.Column(i).Name == name);
     }
 }

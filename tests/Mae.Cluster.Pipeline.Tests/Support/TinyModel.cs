@@ -27,15 +27,21 @@ public sealed class TinyModel : IDisposable
     public MaeEngine Engine { get; }
 
     /// <summary>Small batches so a shard of a few images still spans several, and few threads (the test machine has two cores).</summary>
-    public MaeEngine CreateEngine(long seed) => MaeEngine.Create(new MaeEngineOptions
+    /// <param name="configure">Changes the options further: what the engine computes, for jobs with other outputs.</param>
+    public MaeEngine CreateEngine(long seed, Action<MaeEngineOptions>? configure = null)
     {
-        ModelDirectory = ModelDirectory,
-        GraphCacheDirectory = Path.Combine(_folder, "graphs"),
-        BatchSize = 2,
-        Seed = seed,
-        InferenceThreads = 1,
-        DecodeThreads = 2,
-    });
+        var options = new MaeEngineOptions
+        {
+            ModelDirectory = ModelDirectory,
+            GraphCacheDirectory = Path.Combine(_folder, "graphs"),
+            BatchSize = 2,
+            Seed = seed,
+            InferenceThreads = 1,
+            DecodeThreads = 2,
+        };
+        configure?.Invoke(options);
+        return MaeEngine.Create(options);
+    }
 
     public void Dispose()
     {

@@ -164,6 +164,45 @@ public sealed class NpyTests
         Assert.Equal(await File.ReadAllBytesAsync(theirs, TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(ours, TestContext.Current.CancellationToken));
     }
 
+    [Theory]
+    [InlineData(3, 5, 4)]
+    [InlineData(0, 197, 8)]
+    public async Task ARowShapedArrayStreamedRowByRowIsByteIdenticalToNumpySaveOfThe3DArray(int rows, int tokens, int hidden)
+    {
+        PythonNumpy.SkipIfMissing();
+        using var temp = new TempDirectory();
+        var values = Matrix(rows, tokens * hidden);
+        var ours = temp.Combine("ours.npy");
+        await using (var file = File.Create(ours))
+        {
+            // Rows unknown up front, as a shard streams its patch tokens: the header is patched on completion.
+            var writer = new NpyWriter(file, NpyElementType.Fp16, [tokens, hidden]);
+            for (var row = 0; row < rows; row++)
+            {
+                await writer.WriteRowsAsync(values.AsMemory(row * tokens * hidden, tokens * hidden), TestContext.Current.CancellationToken);
+            }
+            await writer.CompleteAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(tokens * hidden, writer.Columns);
+        }
+        var theirs = temp.Combine("theirs.npy");
+
+        var summary = PythonNumpy.RunChecked(
+            $$"""
+            import sys, numpy as np
+            a = np.load(sys.argv[1])
+            expected = np.sin(np.arange({{rows * tokens * hidden}}) * 0.37).astype(np.float32) * (1 + np.arange({{rows * tokens * hidden}}) % 7)
+            expected = expected.astype(np.float32).astype(np.float16).reshape({{rows}}, {{tokens}}, {{hidden}})
+            assert np.array_equal(a, expected), np.abs(a.astype(np.float32) - expected).max()
+            np.save(sys.argv[2], a)
+            print(a.shape, a.dtype)
+            """,
+            ours,
+            theirs);
+
+        Assert.Equal($"({rows}, {tokens}, {hidden}) float16", summary);
+        Assert.Equal(await File.ReadAllBytesAsync(theirs, TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(ours, TestContext.Current.CancellationToken));
+    }
+
     private static async Task<byte[]> WriteAsync(NpyElementType elementType, float[] values, int columns, long rows)
     {
         using var stream = new MemoryStream();
