@@ -47,7 +47,7 @@ public sealed class InProcessCommandTests : IDisposable
         Assert.Equal(MaeCli.RefusedExitCode, refused.ExitCode);
         Assert.Equal("", refused.Out);
         Assert.Contains("error: Unknown precision 'fp8': use fp32 or fp16.", refused.Error, StringComparison.Ordinal);
-        Assert.Contains("error: Unknown pool 'max': use cls or mean.", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("error: Unknown pool 'max': use cls, mean or both.", refused.Error, StringComparison.Ordinal);
         Assert.Contains("Run 'mae run --help' for usage.", refused.Error, StringComparison.Ordinal);
     }
 
@@ -76,6 +76,70 @@ public sealed class InProcessCommandTests : IDisposable
         Assert.Equal("Unknown decode 'nearest': use libjpeg-turbo, libjpeg-turbo-dct-scaled or imagesharp.", error.Message);
     }
 
+    [Theory]
+    [InlineData("embeddings", "embeddings")]
+    [InlineData("loss", "loss")]
+    [InlineData("embeddings,loss", "embeddings,loss")]
+    [InlineData("LOSS, embeddings", "embeddings,loss")]
+    public void OutputsTakeACommaListInAnyOrder(string given, string meant)
+    {
+        var parse = MaeCli.Build().Parse(["run", "in", "--output", "out", "--model", "tiny", "--outputs", given]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(meant, string.Join(',', Enum.GetValues<Grains.JobOutputs>()
+            .Where(o => o != Grains.JobOutputs.None && parse.GetValue<Grains.JobOutputs>("--outputs").HasFlag(o)).Select(o => o.ToString().ToLowerInvariant())));
+    }
+
+    [Theory]
+    [InlineData("embeddings,cls", "Unknown output 'cls' in --outputs: use embeddings, loss or embeddings,loss.")]
+    [InlineData(",", "--outputs needs embeddings, loss or both (embeddings,loss).")]
+    public void OutputsRefuseAnUnknownWordOrAnEmptyList(string given, string error)
+    {
+        var parse = MaeCli.Build().Parse(["run", "in", "--output", "out", "--model", "tiny", "--outputs", given]);
+
+        Assert.Equal(error, Assert.Single(parse.Errors).Message);
+    }
+
+    [Fact]
+    public async Task OptionsThatNeedAnOutputNotAskedForAreRefusedBeforeAnyWork()
+    {
+        var (input, _) = TestInputs.WriteLoose(_temp);
+        var output = _temp.Combine("refused");
+
+        var refused = await RunAsync("run", input, "--output", output, "--model", "tiny", "--outputs", "embeddings", "--save-mask");
+        var tokens = await RunAsync("run", input, "--output", output, "--model", "tiny", "--outputs", "loss", "--save-patch-tokens");
+
+        Assert.Equal(MaeCli.RefusedExitCode, refused.ExitCode);
+        Assert.Contains("Saving the mask needs the loss among the outputs", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(MaeCli.RefusedExitCode, tokens.ExitCode);
+        Assert.Contains("Saving the patch tokens needs the embeddings among the outputs", tokens.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output), "a refused job must not write anything");
+    }
+
+    [Fact]
+    public async Task EmbedWithOneOutputPrintsOnlyWhatItComputed()
+    {
+        var photo = TestPhotos.PathOf("coffee.png");
+
+        var lossOnly = await RunAsync("embed", photo, "--model", "tiny", "--outputs", "loss", "--json");
+        var embeddingsOnly = await RunAsync("embed", photo, "--model", "tiny", "--outputs", "embeddings", "--json");
+
+        Assert.True(lossOnly.ExitCode == 0, lossOnly.Error);
+        using (var line = JsonDocument.Parse(lossOnly.Out))
+        {
+            Assert.False(line.RootElement.TryGetProperty("embedding", out _));
+            Assert.True(line.RootElement.GetProperty("mae_loss").GetDouble() > 0);
+            Assert.True(line.RootElement.GetProperty("mask").GetArrayLength() > 0);
+        }
+        Assert.True(embeddingsOnly.ExitCode == 0, embeddingsOnly.Error);
+        using (var line = JsonDocument.Parse(embeddingsOnly.Out))
+        {
+            Assert.True(line.RootElement.GetProperty("embedding").GetArrayLength() > 0);
+            Assert.Equal(JsonValueKind.Null, line.RootElement.GetProperty("mae_loss").ValueKind);
+            Assert.False(line.RootElement.TryGetProperty("mask", out _));
+        }
+    }
+
     [Fact]
     public async Task HelpShowsTheChoicesAndDefaultsAsTheReadmeSpellsThem()
     {
@@ -84,7 +148,10 @@ public sealed class InProcessCommandTests : IDisposable
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("--precision <fp32|fp16>", help.Out, StringComparison.Ordinal);
         Assert.Contains("[default: fp32]", help.Out, StringComparison.Ordinal);
-        Assert.Contains("--pool <cls|mean>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--pool <cls|mean|both>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--outputs <embeddings,loss>", help.Out, StringComparison.Ordinal);
+        Assert.Contains("[default: embeddings,loss]", help.Out, StringComparison.Ordinal);
+        Assert.Contains("302,592 bytes", help.Out, StringComparison.Ordinal);
         Assert.Contains("--emb-dtype <float32|float16>", help.Out, StringComparison.Ordinal);
         Assert.Contains("--decode <libjpeg-turbo|libjpeg-turbo-dct-scaled|imagesharp>", help.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("Fp32", help.Out, StringComparison.Ordinal);

@@ -47,6 +47,49 @@ public sealed class MaeRunTests : IDisposable
     }
 
     [Fact]
+    public async Task RunWritesTheOutputsAskedForAndNothingElse()
+    {
+        var (input, keys) = TestInputs.WriteLoose(_temp);
+        var dense = _temp.Combine("dense");
+        var lossOnly = _temp.Combine("loss-only");
+
+        var denseRun = await BuiltProgram.Mae.RunAsync(_environment,
+            "run", input, "--output", dense, "--model", "tiny", "--shard-size", "4", "--outputs", "embeddings", "--pool", "both", "--save-patch-tokens");
+        var lossRun = await BuiltProgram.Mae.RunAsync(_environment, "run", input, "--output", lossOnly, "--model", "tiny", "--shard-size", "4", "--outputs", "loss");
+
+        Assert.True(denseRun.ExitCode == 0, denseRun.StdErr);
+        var manifest = JobOutputFiles.Manifest(dense);
+        Assert.Equal(["embeddings"], manifest.GetProperty("outputs").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal(["img_emb", "mean_emb", "patch_tokens"], manifest.GetProperty("npy_folders").EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(keys, JobOutputFiles.AllKeys(dense));
+        Assert.All(JobOutputFiles.Losses(dense), loss => Assert.Null(loss));
+        // numpy, not our reader: the three folders row for row, the tokens float16 [N, 1 + L, D] with CLS first.
+        var summary = PythonNumpy.RunChecked(
+            """
+            import glob, os, sys, numpy as np
+            def load(folder):
+                return np.concatenate([np.load(p) for p in sorted(glob.glob(os.path.join(sys.argv[1], folder, "*.npy")))])
+            cls, mean, tokens = load("img_emb"), load("mean_emb"), load("patch_tokens")
+            assert cls.dtype == np.float32 and mean.dtype == np.float32 and tokens.dtype == np.float16, (cls.dtype, tokens.dtype)
+            assert tokens.shape[0] == cls.shape[0] == mean.shape[0] and tokens.shape[2] == cls.shape[1], (cls.shape, tokens.shape)
+            assert np.allclose(tokens[:, 0, :].astype(np.float32), cls, rtol=2e-3, atol=2e-3), np.abs(tokens[:, 0, :] - cls).max()
+            assert np.allclose(tokens[:, 1:, :].astype(np.float32).mean(axis=1), mean, rtol=2e-3, atol=2e-3)
+            assert not np.allclose(cls, mean)
+            print(tokens.shape[0], tokens.shape[1], tokens.shape[2])
+            """,
+            dense);
+        Assert.Equal($"{keys.Length} 197 64", summary);
+
+        Assert.True(lossRun.ExitCode == 0, lossRun.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(lossOnly, "img_emb")), "a loss-only job must not write img_emb/");
+        Assert.Equal(keys.Length, JobOutputFiles.Losses(lossOnly).Count(loss => loss > 0));
+
+        var resumedOther = await BuiltProgram.Mae.RunAsync(_environment, "run", input, "--output", lossOnly, "--model", "tiny", "--shard-size", "4");
+        Assert.NotEqual(0, resumedOther.ExitCode);
+        Assert.Contains("outputs loss there, embeddings,loss here", resumedOther.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ARerunAfterAShardWasLostSaysHowManyItComputedAndHowManyWereAlreadyCommitted()
     {
         var (input, keys) = TestInputs.WriteLoose(_temp);

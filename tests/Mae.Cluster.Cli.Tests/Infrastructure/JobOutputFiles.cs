@@ -6,19 +6,30 @@ namespace Mae.Cluster.Cli.Tests.Infrastructure;
 /// <summary>Reads a job's output folder the way a user's tools would: metadata parquet keys, npy rows, job.json.</summary>
 internal static class JobOutputFiles
 {
-    /// <summary>Every key written to the metadata, each shard's npy holding one row per key.</summary>
+    /// <summary>Every key written to the metadata, each shard's npy (when the job wrote img_emb/) holding one row per key.</summary>
     public static string[] AllKeys(string output)
     {
         var keys = new List<string>();
-        foreach (var metadata in Directory.GetFiles(Path.Combine(output, "metadata"), "metadata_*.parquet").Order(StringComparer.Ordinal))
+        foreach (var metadata in MetadataFiles(output))
         {
             var shard = Path.GetFileNameWithoutExtension(metadata)["metadata_".Length..];
-            var shardKeys = ReadKeys(metadata);
-            Assert.Equal(shardKeys.Length, NpyRows(Path.Combine(output, "img_emb", $"img_emb_{shard}.npy")));
+            var shardKeys = ReadColumn<string>(metadata, 0);
+            var embeddings = Path.Combine(output, "img_emb", $"img_emb_{shard}.npy");
+            if (Directory.Exists(Path.GetDirectoryName(embeddings)))
+            {
+                Assert.Equal(shardKeys.Length, NpyRows(embeddings));
+            }
             keys.AddRange(shardKeys);
         }
         return keys.Order(StringComparer.Ordinal).ToArray();
     }
+
+    /// <summary>Every metadata row's mae_loss, in shard order; null where the job did not compute it.</summary>
+    public static IReadOnlyList<float?> Losses(string output) =>
+        [.. MetadataFiles(output).SelectMany(ReadLosses)];
+
+    private static IEnumerable<string> MetadataFiles(string output) =>
+        Directory.GetFiles(Path.Combine(output, "metadata"), "metadata_*.parquet").Order(StringComparer.Ordinal);
 
     public static JsonElement Manifest(string output)
     {
@@ -35,16 +46,27 @@ internal static class JobOutputFiles
     public static int CommittedShards(string output) =>
         Directory.Exists(Path.Combine(output, "_commits")) ? Directory.GetFiles(Path.Combine(output, "_commits"), "shard_*.json").Length : 0;
 
-    private static string[] ReadKeys(string path)
+    private static T[] ReadColumn<T>(string path, int column)
     {
         using var reader = new ParquetFileReader(path);
-        var keys = new List<string>();
+        var values = new List<T>();
         for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
         {
             using var group = reader.RowGroup(g);
-            keys.AddRange(group.Column(0).LogicalReader<string>().ReadAll(checked((int)group.MetaData.NumRows)));
+            values.AddRange(group.Column(column).LogicalReader<T>().ReadAll(checked((int)group.MetaData.NumRows)));
         }
-        return [.. keys];
+        return [.. values];
+    }
+
+    /// <summary>mae_loss is optional (all null) in a job without the loss, required otherwise; ParquetSharp's type must match.</summary>
+    private static float?[] ReadLosses(string path)
+    {
+        bool optional;
+        using (var reader = new ParquetFileReader(path))
+        {
+            optional = reader.FileMetaData.Schema.Column(2).MaxDefinitionLevel > 0;
+        }
+        return optional ? ReadColumn<float?>(path, 2) : [.. ReadColumn<float>(path, 2).Select(v => (float?)v)];
     }
 
     private static long NpyRows(string path)

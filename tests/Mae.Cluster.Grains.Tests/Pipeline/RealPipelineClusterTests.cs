@@ -45,6 +45,50 @@ public sealed class RealPipelineClusterTests(PipelineClusterFixture fixture)
     }
 
     [Fact]
+    public async Task JobsAskingForOtherOutputsWriteExactlyThoseOnEverySilo()
+    {
+        var (input, keys) = fixture.WriteTarInput(shards: 4);
+        var images = keys.Sum(k => k.Length);
+        var dense = fixture.NewOutputFolder();
+        var lossOnly = fixture.NewOutputFolder();
+        var denseJob = ClusterFixture.NewJobId("dense");
+        var lossJob = ClusterFixture.NewJobId("loss");
+
+        await fixture.Job(denseJob).SubmitAsync(new JobSpec
+        {
+            Input = input, Output = dense, Model = fixture.Model, Seed = 3,
+            Outputs = JobOutputs.Embeddings, Pool = EmbeddingPooling.Both, SavePatchTokens = true,
+        });
+        await fixture.Job(lossJob).SubmitAsync(new JobSpec { Input = input, Output = lossOnly, Model = fixture.Model, Seed = 3, Outputs = JobOutputs.Loss });
+        await fixture.WaitForStateAsync(denseJob, JobState.Completed);
+        await fixture.WaitForStateAsync(lossJob, JobState.Completed);
+
+        var manifest = ReadManifest(dense);
+        Assert.Equal(["embeddings"], manifest.GetProperty("outputs").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal("last_hidden_state", manifest.GetProperty("npy_folders").GetProperty("patch_tokens").GetProperty("holds").GetString());
+        Assert.All(Enumerable.Range(0, 4).SelectMany(shard => ReadLosses(Path.Combine(dense, "metadata", $"metadata_{shard:D5}.parquet"))), loss => Assert.Null(loss));
+        var summary = PythonNumpy.RunChecked(
+            """
+            import glob, os, sys, numpy as np
+            def load(folder):
+                return np.concatenate([np.load(p) for p in sorted(glob.glob(os.path.join(sys.argv[1], folder, "*.npy")))])
+            cls, mean, tokens = load("img_emb"), load("mean_emb"), load("patch_tokens")
+            assert tokens.dtype == np.float16 and len(cls) == len(mean) == len(tokens)
+            assert np.allclose(tokens[:, 0, :].astype(np.float32), cls, rtol=2e-3, atol=2e-3)
+            assert np.allclose(tokens[:, 1:, :].astype(np.float32).mean(axis=1), mean, rtol=2e-3, atol=2e-3)
+            print(len(cls))
+            """,
+            dense);
+        Assert.Equal(images.ToString(System.Globalization.CultureInfo.InvariantCulture), summary);
+
+        Assert.Equal(["loss"], ReadManifest(lossOnly).GetProperty("outputs").EnumerateArray().Select(o => o.GetString()));
+        Assert.Empty(Directory.GetFiles(lossOnly, "*.npy", SearchOption.AllDirectories));
+        var losses = Enumerable.Range(0, 4).SelectMany(shard => ReadLosses(Path.Combine(lossOnly, "metadata", $"metadata_{shard:D5}.parquet"))).ToArray();
+        Assert.Equal(images, losses.Length);
+        Assert.All(losses, loss => Assert.True(loss > 0, $"mae_loss {loss}"));
+    }
+
+    [Fact]
     public async Task JobOntoAnOutputHoldingADifferentJobIsRefusedAndLeavesThatOutputAlone()
     {
         var (input, _) = fixture.WriteTarInput(shards: 2);
@@ -113,6 +157,17 @@ public sealed class RealPipelineClusterTests(PipelineClusterFixture fixture)
         }
         Assert.Equal(rows, keys.Count);
         return [.. keys];
+    }
+
+    /// <summary>mae_loss, optional (all null) in a job without the loss; ParquetSharp's reader type must match the column's.</summary>
+    private static float?[] ReadLosses(string path)
+    {
+        using var reader = new ParquetFileReader(path);
+        using var group = reader.RowGroup(0);
+        var rows = checked((int)group.MetaData.NumRows);
+        return reader.FileMetaData.Schema.Column(2).MaxDefinitionLevel > 0
+            ? group.Column(2).LogicalReader<float?>().ReadAll(rows)
+            : [.. group.Column(2).LogicalReader<float>().ReadAll(rows).Select(v => (float?)v)];
     }
 
     private static long NpyRows(string path)

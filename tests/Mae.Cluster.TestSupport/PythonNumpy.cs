@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Mae.Cluster.Storage.Tests.Formats.Support;
+namespace Mae.Cluster.TestSupport;
 
 /// <summary>Runs small scripts with the system python3 and numpy, an independent reader and writer of .npy files.</summary>
-internal static class PythonNumpy
+public static class PythonNumpy
 {
     private const string Python = "/usr/bin/python3";
 
