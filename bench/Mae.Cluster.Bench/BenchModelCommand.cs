@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Mae.Cluster.Cli;
 using Mae.Cluster.Cli.Commands;
+using Mae.Cluster.Grains;
 using Mae.Cluster.Inference.Checkpoints;
 using Mae.Cluster.Inference.Masking;
 using Mae.Cluster.Inference.Onnx;
@@ -38,9 +39,10 @@ internal static class BenchModelCommand
             CustomParser = ParseEmissions,
         };
 
+        var outputs = CommonOptions.Outputs();
         var command = new Command("model", "Images/s and GFLOP/s of the features and reconstruction graphs against ONNX Runtime's MatMul rate.")
         {
-            model, revision, device, precision.Option, emission, threads, batches.Option, iterations,
+            model, revision, device, precision.Option, emission, outputs, threads, batches.Option, iterations,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -53,6 +55,9 @@ internal static class BenchModelCommand
             var iters = Math.Max(1, parse.GetValue(iterations));
             var cache = new GraphCache(resolved.GraphCacheDirectory);
             var config = checkpoint.Config;
+            var measured = parse.GetValue(outputs);
+            var withEmbeddings = measured.HasFlag(JobOutputs.Embeddings);
+            var withLoss = measured.HasFlag(JobOutputs.Loss);
 
             using var probe = new MatMulProbe(dev, threadCount, prec, GemmM, GemmK, GemmN, Path.Combine(resolved.GraphCacheDirectory, "probe"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -63,21 +68,24 @@ internal static class BenchModelCommand
             Console.WriteLine("| graph | emission | batch | images/s | GFLOP/s | MatMul GFLOP/s | % of MatMul |");
             Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
 
-            var sessions = new List<(GraphEmission Emission, MaeFeaturesSession Features, MaeReconstructionSession Reconstruction)>();
+            var sessions = new List<(GraphEmission Emission, MaeFeaturesSession? Features, MaeReconstructionSession? Reconstruction)>();
             try
             {
                 foreach (var e in emissions.Distinct())
                 {
-                    var features = new MaeFeaturesSession(
-                        OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec, e, dev), dev, threadCount), config);
+                    // Only the graphs of the outputs measured are built and loaded, as an engine does.
+                    var features = withEmbeddings
+                        ? new MaeFeaturesSession(OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Features, prec, e, dev), dev, threadCount), config)
+                        : null;
                     try
                     {
-                        sessions.Add((e, features, new MaeReconstructionSession(
-                            OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec, e, dev), dev, threadCount), config)));
+                        sessions.Add((e, features, withLoss
+                            ? new MaeReconstructionSession(OnnxSessionFactory.Create(cache.GetOrBuild(checkpoint, MaeGraphKind.Reconstruction, prec, e, dev), dev, threadCount), config)
+                            : null));
                     }
                     catch
                     {
-                        features.Dispose();
+                        features?.Dispose();
                         throw;
                     }
                 }
@@ -87,18 +95,36 @@ internal static class BenchModelCommand
                     var inputs = BenchInputs.Create(config, batch, config.MaskRatio);
                     // The emissions' runs alternate (one of each per timed round) beside one yardstick, so load that
                     // drifts during the group falls on all of them alike: their ratio is a side-by-side figure.
-                    var gemm = probe.MeasureGflops(iters);
-                    var featureSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() => s.Features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean))).ToArray());
-                    for (var i = 0; i < sessions.Count; i++)
+                    double gemm = 0;
+                    var featureSeconds = new double[sessions.Count];
+                    var reconstructionSeconds = new double[sessions.Count];
+                    if (withEmbeddings)
                     {
-                        Report("features", sessions[i].Emission, batch, featureSeconds[i], MaeFlops.Features(config), gemm);
+                        gemm = probe.MeasureGflops(iters);
+                        featureSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() => s.Features!.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean))).ToArray());
+                        for (var i = 0; i < sessions.Count; i++)
+                        {
+                            Report("features (embeddings)", sessions[i].Emission, batch, featureSeconds[i], MaeFlops.Features(config), gemm);
+                        }
                     }
-                    gemm = probe.MeasureGflops(iters);
-                    var reconstructionSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() =>
-                        s.Reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss))).ToArray());
-                    for (var i = 0; i < sessions.Count; i++)
+                    if (withLoss)
                     {
-                        Report("reconstruction", sessions[i].Emission, batch, reconstructionSeconds[i], MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+                        gemm = probe.MeasureGflops(iters);
+                        reconstructionSeconds = BestInterleaved(iters, sessions.Select(s => (Action)(() =>
+                            s.Reconstruction!.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss))).ToArray());
+                        for (var i = 0; i < sessions.Count; i++)
+                        {
+                            Report("reconstruction (loss)", sessions[i].Emission, batch, reconstructionSeconds[i], MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+                        }
+                    }
+                    if (withEmbeddings && withLoss)
+                    {
+                        // A job with both outputs runs the two graphs one after the other on each batch: its rate is the sum of their times.
+                        for (var i = 0; i < sessions.Count; i++)
+                        {
+                            Report("both (embeddings + loss)", sessions[i].Emission, batch, featureSeconds[i] + reconstructionSeconds[i],
+                                MaeFlops.Features(config) + MaeFlops.Reconstruction(config, config.MaskRatio), gemm);
+                        }
                     }
                 }
             }
@@ -106,8 +132,8 @@ internal static class BenchModelCommand
             {
                 foreach (var (_, features, reconstruction) in sessions)
                 {
-                    features.Dispose();
-                    reconstruction.Dispose();
+                    features?.Dispose();
+                    reconstruction?.Dispose();
                 }
             }
             return 0;

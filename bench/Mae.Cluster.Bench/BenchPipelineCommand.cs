@@ -49,21 +49,30 @@ internal static class BenchPipelineCommand
                 }
                 var engineOptions = await engineOptionSet.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false);
                 using var engine = MaeEngine.Create(engineOptions);
+                var embeddingsOnlyOptions = await engineOptionSet.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false);
+                embeddingsOnlyOptions.ComputeLoss = false;
+                using var embeddingsOnly = MaeEngine.Create(embeddingsOnlyOptions);
                 var imageCount = parse.GetValue(images);
                 var input = Directory.CreateDirectory(Path.Combine(work.FullName, "input")).FullName;
                 WriteTarShards(input, jpegs, imageCount, parse.GetValue(shards));
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"machine: {Environment.ProcessorCount} cores; model {parse.GetValue(engineOptionSet.Model)} ({engine.Config.HiddenSize}-wide × {engine.Config.NumHiddenLayers}), device {engineOptions.Device}, precision {engineOptions.Precision}, batch {engineOptions.BatchSize}"));
-                var modelOnly = ModelOnlyImagesPerSecond(engine, imageCount, cancellationToken);
-                var endToEnd = await PipelineImagesPerSecondAsync(engine, input, Path.Combine(work.FullName, "output"), cancellationToken).ConfigureAwait(false);
+                var modelOnly = ModelOnlyImagesPerSecond(engine, imageCount, withLoss: true, cancellationToken);
+                var modelOnlyEmbeddings = ModelOnlyImagesPerSecond(engine, imageCount, withLoss: false, cancellationToken);
+                var endToEnd = await PipelineImagesPerSecondAsync(engine, ResultOutputs.All, input, Path.Combine(work.FullName, "output"), cancellationToken).ConfigureAwait(false);
+                var endToEndEmbeddings = await PipelineImagesPerSecondAsync(embeddingsOnly, ResultOutputs.Embeddings, input,
+                    Path.Combine(work.FullName, "output-embeddings"), cancellationToken).ConfigureAwait(false);
                 var embedded = await EmbeddedClusterImagesPerSecondAsync(engineOptions, input, jpegs[0], work.FullName, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine();
                 Console.WriteLine("| measurement | images/s |");
                 Console.WriteLine("|---|---:|");
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| model only (features + reconstruction, pre-made tensors) | {modelOnly:F2} |"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| end to end ({imageCount} JPEGs in tar shards → npy/parquet) | {endToEnd:F2} |"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio end-to-end / model-only | {endToEnd / modelOnly:F3} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| model only, embeddings + loss (features + reconstruction graphs, pre-made tensors) | {modelOnly:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| model only, embeddings only (features graph) | {modelOnlyEmbeddings:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| end to end, embeddings + loss ({imageCount} JPEGs in tar shards → npy/parquet) | {endToEnd:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| end to end, embeddings only (`--outputs embeddings`) | {endToEndEmbeddings:F2} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio end-to-end / model-only (embeddings + loss) | {endToEnd / modelOnly:F3} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio embeddings only / embeddings + loss, end to end | {endToEndEmbeddings / endToEnd:F3} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| `mae run` path: the same shards on an embedded one-silo cluster (one worker, two shards in flight) | {embedded:F2} |"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ratio embedded cluster / model-only | {embedded / modelOnly:F3} |"));
 
@@ -95,9 +104,9 @@ internal static class BenchPipelineCommand
     /// The pipeline alone, without grains or workers: every shard through <see cref="ShardProcessor"/> (read, decode,
     /// model, write, verify, commit) with as many shards in flight as a worker keeps.
     /// </summary>
-    private static async Task<double> PipelineImagesPerSecondAsync(MaeEngine engine, string input, string output, CancellationToken cancellationToken)
+    private static async Task<double> PipelineImagesPerSecondAsync(MaeEngine engine, ResultOutputs outputs, string input, string output, CancellationToken cancellationToken)
     {
-        var options = new ShardJobOptions { Input = input, Output = output };
+        var options = new ShardJobOptions { Input = input, Output = output, Outputs = outputs };
         var inputStore = Storage.Blobs.ObjectStoreFactory.Create(input);
         var outputStore = Storage.Blobs.ObjectStoreFactory.Create(output);
         var shards = await InputShardLister.ListAsync(inputStore, options.ShardSize, cancellationToken).ConfigureAwait(false);
@@ -150,8 +159,8 @@ internal static class BenchPipelineCommand
         }
     }
 
-    /// <summary>Model-only rate: both graphs over ready tensors at the engine's batch size, no decoding or I/O.</summary>
-    private static double ModelOnlyImagesPerSecond(MaeEngine engine, int images, CancellationToken cancellationToken)
+    /// <summary>Model-only rate: the features graph (and the reconstruction graph <paramref name="withLoss"/>) over ready tensors at the engine's batch size, no decoding or I/O.</summary>
+    private static double ModelOnlyImagesPerSecond(MaeEngine engine, int images, bool withLoss, CancellationToken cancellationToken)
     {
         var config = engine.Config;
         var batch = engine.Options.BatchSize;
@@ -163,7 +172,10 @@ internal static class BenchPipelineCommand
         void RunBatch()
         {
             features.Run(inputs.Pixels, batch, inputs.Cls, inputs.Mean);
-            reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss);
+            if (withLoss)
+            {
+                reconstruction.Run(inputs.Pixels, inputs.IdsKeep, inputs.IdsRestore, inputs.Mask, batch, inputs.Kept, inputs.Loss);
+            }
         }
         RunBatch();
         var batches = Math.Max(1, images / batch);
