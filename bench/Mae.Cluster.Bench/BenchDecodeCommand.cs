@@ -92,8 +92,9 @@ internal static class BenchDecodeCommand
     {
         byte[][] encoded = [.. files.Select(File.ReadAllBytes)];
         var preprocessor = new ImagePreprocessor(checkpoint.Preprocessor, decodeMode: ImageDecodeMode.ImageSharp);
-        DecodePath[] paths = CreatePaths(preprocessor);
-        var fidelity = ComparePaths(checkpoint, graphCache, encoded, paths, cancellationToken);
+        DecodePath[] paths = BenchDecodePaths.Create(preprocessor);
+        DecodePath[] compared = [.. paths.Where(p => p.ProducesInput)];
+        var fidelity = ComparePaths(checkpoint, graphCache, encoded, compared, preprocessor, cancellationToken);
 
         int[] timedIndices = EvenlySpaced(encoded.Length, Math.Min(settings.Timed, encoded.Length));
         string[] timedFiles = [.. timedIndices.Select(i => files[i])];
@@ -101,61 +102,32 @@ internal static class BenchDecodeCommand
         string?[] fastScales = [.. timedIndices.Select(i => ScaleArgument(fidelity.Denominators[i]))];
         string load = LoadAverage();
         var (rates, pinned) = BenchDecodeCpu.RunPinned(settings.Core, pinned =>
-            (Measure(paths, timedFiles, timedBytes, fastScales, settings, tjbench, cancellationToken), pinned));
+            (Measure(paths, timedFiles, timedBytes, fastScales, settings, tjbench, preprocessor.OutputLength, cancellationToken), pinned));
 
         PrintHeader(checkpoint, files, encoded, fidelity, settings, timedFiles.Length, tjbench, tjbenchMissing, pinned, load);
-        PrintTable(rates, paths, fidelity, tjbench is not null);
+        PrintTable(rates, paths, compared, fidelity, tjbench is not null);
     }
 
     private sealed record Settings(int Timed, int Rounds, int Core, double MinimumSeconds);
-
-    /// <summary>One way from JPEG bytes to the model input: a decode mode with one libjpeg-turbo, then resize and normalize.</summary>
-    private sealed record DecodePath(string Name, ModeImageDecoder Decoder, ImagePreprocessor Preprocessor)
-    {
-        public ImageDimensions Run(byte[] encoded, Span<float> destination)
-        {
-            using RgbImage image = Decoder.Decode(encoded, new ImageDimensions(Preprocessor.Width, Preprocessor.Height), out var original);
-            Preprocessor.Preprocess(image, destination);
-            return original;
-        }
-    }
-
-    /// <summary>ImageSharp, then both libjpeg-turbo modes with the library in use, then with SkiaSharp's copy if that is another.</summary>
-    private static DecodePath[] CreatePaths(ImagePreprocessor preprocessor)
-    {
-        var decoder = preprocessor.Decoder;
-        var paths = new List<DecodePath> { new("ImageSharp", new ModeImageDecoder(decoder, ImageDecodeMode.ImageSharp), preprocessor) };
-        var system = new ModeImageDecoder(decoder, ImageDecodeMode.LibjpegTurbo);
-        var skia = new ModeImageDecoder(decoder, ImageDecodeMode.LibjpegTurbo, useSystemLibjpegTurbo: false);
-        paths.Add(new($"LibjpegTurbo: {system.JpegDecoderName}", system, preprocessor));
-        paths.Add(new($"LibjpegTurboDctScaled: {system.JpegDecoderName}", new ModeImageDecoder(decoder, ImageDecodeMode.LibjpegTurboDctScaled), preprocessor));
-        if (skia.JpegDecoderName != system.JpegDecoderName)
-        {
-            paths.Add(new($"LibjpegTurbo: {skia.JpegDecoderName}", skia, preprocessor));
-            paths.Add(new($"LibjpegTurboDctScaled: {skia.JpegDecoderName}", new ModeImageDecoder(decoder, ImageDecodeMode.LibjpegTurboDctScaled, useSystemLibjpegTurbo: false), preprocessor));
-        }
-
-        return [.. paths];
-    }
 
     /// <summary>Per image: the fast path's DCT denominator and the original size; per path: cosines and input differences.</summary>
     private sealed record Fidelity(int[] Denominators, ImageDimensions[] Sizes, double[][] CosineToExact, double[][] CosineToLibjpeg, float[][] MaxInputDifference);
 
     private const int ExactPath = 0, LibjpegPath = 1;
 
-    private static Fidelity ComparePaths(MaeCheckpoint checkpoint, string graphCache, byte[][] encoded, DecodePath[] paths, CancellationToken cancellationToken)
+    private static Fidelity ComparePaths(MaeCheckpoint checkpoint, string graphCache, byte[][] encoded, DecodePath[] paths,
+        ImagePreprocessor target, CancellationToken cancellationToken)
     {
         var config = checkpoint.Config;
         var graph = new GraphCache(graphCache).GetOrBuild(checkpoint, MaeGraphKind.Features, Precision.Fp32);
         using var session = new MaeFeaturesSession(OnnxSessionFactory.Create(graph, ExecutionDevice.Cpu, 0), config);
-        int inputLength = paths[0].Preprocessor.OutputLength, hidden = config.HiddenSize;
+        int inputLength = target.OutputLength, hidden = config.HiddenSize;
         float[][] pixels = [.. paths.Select(_ => new float[EmbeddingBatch * inputLength])];
         float[][] cls = [.. paths.Select(_ => new float[EmbeddingBatch * hidden])];
         var mean = new float[EmbeddingBatch * hidden];
         var result = new Fidelity(new int[encoded.Length], new ImageDimensions[encoded.Length],
             [.. paths.Select(_ => new double[encoded.Length])], [.. paths.Select(_ => new double[encoded.Length])],
             [.. paths.Select(_ => new float[encoded.Length])]);
-        var target = paths[0].Preprocessor;
 
         for (int first = 0; first < encoded.Length; first += EmbeddingBatch)
         {
@@ -191,7 +163,7 @@ internal static class BenchDecodeCommand
 
     /// <summary>Images/s of every path in every round, per CPU second and per wall second; tjbench and our paths alternate.</summary>
     private static Dictionary<string, BenchDecodeTjbench.Rate[]> Measure(DecodePath[] paths, string[] files, byte[][] encoded,
-        string?[] fastScales, Settings settings, BenchDecodeTjbench? tjbench, CancellationToken cancellationToken)
+        string?[] fastScales, Settings settings, BenchDecodeTjbench? tjbench, int inputLength, CancellationToken cancellationToken)
     {
         var rates = new Dictionary<string, BenchDecodeTjbench.Rate[]>();
         void Record(string path, int round, BenchDecodeTjbench.Rate rate)
@@ -218,7 +190,7 @@ internal static class BenchDecodeCommand
             return new(files.Length / wall, files.Length / cpu);
         }
 
-        var destination = new float[paths[0].Preprocessor.OutputLength];
+        var destination = new float[inputLength];
         foreach (var path in paths)
         {
             Pass(path, encoded, destination); // warm-up: JIT, pools, native libraries
@@ -297,7 +269,8 @@ internal static class BenchDecodeCommand
         Console.WriteLine();
     }
 
-    private static void PrintTable(Dictionary<string, BenchDecodeTjbench.Rate[]> rates, DecodePath[] paths, Fidelity fidelity, bool haveTjbench)
+    private static void PrintTable(Dictionary<string, BenchDecodeTjbench.Rate[]> rates, DecodePath[] paths, DecodePath[] compared,
+        Fidelity fidelity, bool haveTjbench)
     {
         Console.WriteLine("| path | images/s per core | × tjbench full-size | wall images/s | CLS cosine to ImageSharp, mean / min | CLS cosine to LibjpegTurbo (Pillow's pixels), mean / min | max abs Δ model input to ImageSharp, mean / max |");
         Console.WriteLine("|---|---:|---:|---:|---|---|---|");
@@ -307,7 +280,7 @@ internal static class BenchDecodeCommand
         {
             var values = rates[name];
             string ratio = reference is null ? "–" : Invariant($"{Median([.. values.Select((v, round) => v.Cpu / reference[round].Cpu)]):F2}");
-            int p = Array.FindIndex(paths, path => path.Name == name);
+            int p = Array.FindIndex(compared, path => path.Name == name);
             string fidelityColumns = p < 0
                 ? "decode only | | "
                 : Invariant($"{fidelity.CosineToExact[p].Average():F6} / {fidelity.CosineToExact[p].Min():F6} | ") +

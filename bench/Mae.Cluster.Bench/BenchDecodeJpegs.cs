@@ -26,7 +26,8 @@ internal static class BenchDecodeJpegs
             throw new RequestRefusedException($"--images: folder {directory} does not exist");
         }
 
-        var files = Directory.EnumerateFiles(directory)
+        // Absolute, because tjbench runs in another working directory.
+        var files = Directory.EnumerateFiles(Path.GetFullPath(directory))
             .Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -26,8 +26,11 @@ public sealed class BenchDecodeCommandTests : IDisposable
 
         string[] rows = [.. first.StdOut.Split('\n').Where(line => line.StartsWith("| ", StringComparison.Ordinal))];
         Assert.Contains(rows, row => row.StartsWith("| ImageSharp |", StringComparison.Ordinal));
-        Assert.Contains(rows, row => row.StartsWith("| LibjpegTurbo: ", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| LibjpegTurbo (default): ", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.StartsWith("| LibjpegTurboDctScaled: ", StringComparison.Ordinal));
+        // The shipped resize beside the one before issue 12, and the decode alone, for the default mode.
+        Assert.Contains(rows, row => row.StartsWith("| LibjpegTurbo (default): ", StringComparison.Ordinal) && row.Contains(", resize before issue 12 | ", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.StartsWith("| LibjpegTurbo (default): ", StringComparison.Ordinal) && row.Contains(", decode only | ", StringComparison.Ordinal));
         bool haveTjbench = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "tjbench")));
         Assert.Equal(haveTjbench, rows.Any(row => row.StartsWith("| tjbench: full-size decode | ", StringComparison.Ordinal)));
         Assert.Contains("model input 224×224", first.StdOut, StringComparison.Ordinal);

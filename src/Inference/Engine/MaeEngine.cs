@@ -36,6 +36,7 @@ public sealed partial class MaeEngine : IDisposable
         MaskRatio = options.MaskRatio ?? checkpoint.Config.MaskRatio;
         KeptPatches = PatchMasking.KeptCount(Config.NumPatches, MaskRatio);
         _preprocessor = new ImagePreprocessor(checkpoint.Preprocessor, decodeMode: options.DecodeMode);
+        JpegDecoderLog.Once(logger, _preprocessor);
         _features = features;
         _reconstruction = reconstruction;
         _inferenceThread = new InferenceThread($"mae-inference-{options.Device}");

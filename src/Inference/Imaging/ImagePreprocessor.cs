@@ -6,17 +6,27 @@ namespace Mae.Cluster.Inference.Imaging;
 /// <summary>
 /// Hugging Face <c>ViTImageProcessor</c> for one image: decode, <c>convert("RGB")</c>, resize straight to the
 /// checkpoint's height × width with Pillow's antialiased bilinear filter (aspect ratio not kept, no crop),
-/// rescale, normalize per channel, and write planar CHW float32. Thread-safe; scratch buffers are pooled.
+/// rescale, normalize per channel, and write planar CHW float32. Thread-safe; scratch buffers are pooled or kept per
+/// thread.
 /// </summary>
+/// <remarks>
+/// Where 256-bit vectors are hardware-accelerated the resize and normalize run fused
+/// (<see cref="Vector256ResizeNormalize"/>); elsewhere <see cref="PilResize"/> and a value table do, with the same
+/// floats as the result.
+/// </remarks>
 public sealed class ImagePreprocessor
 {
     private const int Channels = 3;
 
+    private readonly PixelNormalization _normalization;
+
     /// <summary>
-    /// The float for every (channel, byte value) pair: the output depends only on those two, so a table gives
-    /// exactly Hugging Face's numbers without per-pixel arithmetic.
+    /// The float for every (channel, byte value) pair, for the path without vectors: the output depends only on those
+    /// two, so a table gives exactly Hugging Face's numbers without per-pixel arithmetic.
     /// </summary>
     private readonly float[] _valueTable;
+
+    private readonly bool _vectorResize;
 
     private readonly ImageDecoder _decoder;
     private readonly ModeImageDecoder _modeDecoder;
@@ -25,13 +35,27 @@ public sealed class ImagePreprocessor
     /// <param name="limits">Decode limits; <see cref="ImageDecodeLimits.Default"/> when null.</param>
     /// <param name="decodeMode">Which decoder JPEGs go through (docs/preprocessing.md compares them).</param>
     public ImagePreprocessor(PreprocessorConfig config, ImageDecodeLimits? limits = null, ImageDecodeMode decodeMode = DefaultDecodeMode)
+        : this(config, limits, decodeMode, vectorResize: true)
+    {
+    }
+
+    /// <param name="config">The checkpoint's preprocessor_config.json.</param>
+    /// <param name="limits">Decode limits; <see cref="ImageDecodeLimits.Default"/> when null.</param>
+    /// <param name="decodeMode">Which decoder JPEGs go through.</param>
+    /// <param name="vectorResize">
+    /// False resizes with <see cref="PilResize"/> and normalizes by table even where vectors are accelerated: the path
+    /// machines without them take, so that it can be compared with the vector path on one machine.
+    /// </param>
+    internal ImagePreprocessor(PreprocessorConfig config, ImageDecodeLimits? limits, ImageDecodeMode decodeMode, bool vectorResize)
     {
         ArgumentNullException.ThrowIfNull(config);
         Validate(config);
         Config = config;
         _decoder = new ImageDecoder(limits);
         _modeDecoder = new ModeImageDecoder(_decoder, decodeMode);
-        _valueTable = BuildValueTable(config);
+        _normalization = new PixelNormalization(config);
+        _valueTable = _normalization.ValueTable();
+        _vectorResize = vectorResize && Vector256ResizeNormalize.Supports(config.Width);
     }
 
     /// <summary>
@@ -56,6 +80,12 @@ public sealed class ImagePreprocessor
     /// <summary>Which decoder JPEGs go through.</summary>
     public ImageDecodeMode DecodeMode => _modeDecoder.Mode;
 
+    /// <summary>Whether the fused vector resize runs (see the remarks); false on machines without 256-bit vectors.</summary>
+    internal bool UsesVectorResize => _vectorResize;
+
+    /// <summary>True when a libjpeg-turbo mode decodes with SkiaSharp's slower copy because libturbojpeg did not load.</summary>
+    internal bool SystemLibjpegTurboMissing => _modeDecoder.SystemLibjpegTurboMissing;
+
     /// <summary>The library that decodes JPEGs in this mode, e.g. "system libjpeg-turbo (libturbojpeg.so.0)".</summary>
     public string JpegDecoderName => _modeDecoder.JpegDecoderName;
 
@@ -78,6 +108,12 @@ public sealed class ImagePreprocessor
         ArgumentNullException.ThrowIfNull(image);
         CheckDestination(destinationChw);
         int width = Config.Width, height = Config.Height;
+        if (_vectorResize)
+        {
+            Vector256ResizeNormalize.Run(image.Pixels, image.Width, image.Height, width, height, _normalization, destinationChw);
+            return;
+        }
+
         if (image.Width == width && image.Height == height)
         {
             WritePlanes(image.Pixels, destinationChw);
@@ -121,26 +157,6 @@ public sealed class ImagePreprocessor
             greenPlane[i] = green[interleaved[(i * 3) + 1]];
             bluePlane[i] = blue[interleaved[(i * 3) + 2]];
         }
-    }
-
-    /// <summary>
-    /// Hugging Face's arithmetic, in its precisions: rescale multiplies in float64 and rounds to float32;
-    /// normalize subtracts and divides in float32 with mean and std rounded to float32.
-    /// </summary>
-    private static float[] BuildValueTable(PreprocessorConfig config)
-    {
-        var table = new float[Channels * 256];
-        for (int channel = 0; channel < Channels; channel++)
-        {
-            float mean = config.ImageMean[channel], std = config.ImageStd[channel];
-            for (int value = 0; value < 256; value++)
-            {
-                float x = config.DoRescale ? (float)(value * config.RescaleFactor) : value;
-                table[(channel * 256) + value] = config.DoNormalize ? (x - mean) / std : x;
-            }
-        }
-
-        return table;
     }
 
     private static void Validate(PreprocessorConfig config)

@@ -27,7 +27,11 @@ internal sealed class LibjpegTurboDecoder
         _limits = limits;
         _system = useSystemLibrary ? TurboJpegBackend.TryLoad() : null;
         _skia = new SkiaJpegBackend();
+        SystemLibraryMissing = useSystemLibrary && _system is null;
     }
+
+    /// <summary>True when the system library was asked for and did not load.</summary>
+    public bool SystemLibraryMissing { get; }
 
     /// <summary>Which libjpeg-turbo decodes JPEGs (CMYK/YCCK ones always go to SkiaSharp's).</summary>
     public string LibraryName => _system?.Name ?? SkiaJpegBackend.Name;

@@ -33,6 +33,9 @@ public sealed class ModeImageDecoder
     /// <summary>Which library decodes JPEGs: ImageSharp, or which libjpeg-turbo.</summary>
     public string JpegDecoderName => _jpegDecoder?.LibraryName ?? "ImageSharp";
 
+    /// <summary>True when the system libjpeg-turbo was wanted and did not load, so SkiaSharp's copy decodes.</summary>
+    internal bool SystemLibjpegTurboMissing => _jpegDecoder?.SystemLibraryMissing ?? false;
+
     /// <summary>
     /// Decodes <paramref name="encoded"/> for a resize to <paramref name="target"/>: in
     /// <see cref="ImageDecodeMode.LibjpegTurboDctScaled"/> a JPEG may come back smaller than <paramref name="original"/>, never

@@ -15,14 +15,8 @@ namespace Mae.Cluster.Inference.Imaging;
 /// </summary>
 public static class PilResize
 {
-    /// <summary>8 bits of result plus 2 bits of headroom leave 22 bits of fraction in an int.</summary>
-    private const int PrecisionBits = 32 - 8 - 2;
-
-    /// <summary>Pillow starts every sum at one half so the final shift rounds to nearest.</summary>
-    private const int RoundingBias = 1 << (PrecisionBits - 1);
-
-    /// <summary>The bilinear (triangle) filter reaches one source pixel either side at scale 1.</summary>
-    private const double BilinearSupport = 1.0;
+    private const int PrecisionBits = PilBilinearKernel.PrecisionBits;
+    private const int RoundingBias = PilBilinearKernel.RoundingBias;
 
     /// <summary>Resizes <paramref name="source"/> into a new image of the given size.</summary>
     public static RgbImage Resize(RgbImage source, int width, int height)
@@ -63,12 +57,11 @@ public static class PilResize
 
         if (!resizeColumns)
         {
-            using var horizontalOnly = ResampleKernel.Create(sourceWidth, width);
-            ResampleRows(source, sourceWidth, 0, sourceHeight, destination, width, horizontalOnly);
+            ResampleRows(source, sourceWidth, 0, sourceHeight, destination, width, PilBilinearKernel.For(sourceWidth, width));
             return;
         }
 
-        using var vertical = ResampleKernel.Create(sourceHeight, height);
+        var vertical = PilBilinearKernel.For(sourceHeight, height);
         if (!resizeRows)
         {
             ResampleColumns(source, sourceWidth * 3, destination, height, vertical, rowOffset: 0);
@@ -82,10 +75,7 @@ public static class PilResize
         byte[] intermediate = ArrayPool<byte>.Shared.Rent(intermediateLength);
         try
         {
-            using (var horizontal = ResampleKernel.Create(sourceWidth, width))
-            {
-                ResampleRows(source, sourceWidth, firstRow, endRow, intermediate, width, horizontal);
-            }
+            ResampleRows(source, sourceWidth, firstRow, endRow, intermediate, width, PilBilinearKernel.For(sourceWidth, width));
 
             ResampleColumns(intermediate.AsSpan(0, intermediateLength), width * 3, destination, height, vertical, firstRow);
         }
@@ -115,7 +105,7 @@ public static class PilResize
     /// </summary>
     private static void ResampleRows(
         ReadOnlySpan<byte> source, int sourceWidth, int firstRow, int endRow,
-        Span<byte> destination, int width, ResampleKernel kernel)
+        Span<byte> destination, int width, PilBilinearKernel kernel)
     {
         ref int weights = ref MemoryMarshal.GetReference(kernel.Weights);
         ref byte sourceStart = ref MemoryMarshal.GetReference(source);
@@ -134,7 +124,7 @@ public static class PilResize
             {
                 int start = kernel.Start(x);
                 int count = kernel.Count(x);
-                ref int k = ref Unsafe.Add(ref weights, x * kernel.Size);
+                ref int k = ref Unsafe.Add(ref weights, x * kernel.Stride);
                 ref byte pixel = ref Unsafe.Add(ref sourceRow, start * 3);
                 ref byte output = ref Unsafe.Add(ref destinationRow, x * 3);
                 if (simd && ((start + count) * 3) + 1 <= readable)
@@ -176,7 +166,7 @@ public static class PilResize
     /// channel, so the rows are processed as flat byte vectors.
     /// </summary>
     private static void ResampleColumns(
-        ReadOnlySpan<byte> source, int stride, Span<byte> destination, int height, ResampleKernel kernel, int rowOffset)
+        ReadOnlySpan<byte> source, int stride, Span<byte> destination, int height, PilBilinearKernel kernel, int rowOffset)
     {
         ReadOnlySpan<int> weights = kernel.Weights;
         int vectorBytes = Vector<byte>.Count;
@@ -185,7 +175,7 @@ public static class PilResize
         for (int y = 0; y < height; y++)
         {
             int start = kernel.Start(y) - rowOffset;
-            ReadOnlySpan<int> k = weights.Slice(y * kernel.Size, kernel.Count(y));
+            ReadOnlySpan<int> k = weights.Slice(y * kernel.Stride, kernel.Count(y));
             Span<byte> destinationRow = destination.Slice(y * stride, stride);
 
             int offset = 0;
@@ -235,110 +225,4 @@ public static class PilResize
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<int> Clip8(Vector<int> sum) =>
         Vector.Min(Vector.Max(Vector.ShiftRightArithmetic(sum, PrecisionBits), Vector<int>.Zero), new Vector<int>(255));
-
-    /// <summary>
-    /// Pillow's <c>precompute_coeffs</c> followed by <c>normalize_coeffs_8bpc</c> for one axis: for each output
-    /// position, the first input position it reads, how many it reads, and their fixed-point weights.
-    /// </summary>
-    private readonly struct ResampleKernel : IDisposable
-    {
-        private readonly int[] _bounds;
-        private readonly int[] _weights;
-        private readonly int _outputSize;
-
-        private ResampleKernel(int[] bounds, int[] weights, int outputSize, int size)
-        {
-            _bounds = bounds;
-            _weights = weights;
-            _outputSize = outputSize;
-            Size = size;
-        }
-
-        /// <summary>Stride between the weight runs of consecutive output positions.</summary>
-        public int Size { get; }
-
-        public ReadOnlySpan<int> Weights => _weights.AsSpan(0, _outputSize * Size);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Start(int output) => _bounds[output * 2];
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Count(int output) => _bounds[(output * 2) + 1];
-
-        public static ResampleKernel Create(int inputSize, int outputSize)
-        {
-            // Pillow takes the scale from a float box (0, inputSize); both are exact in double.
-            double scale = (double)inputSize / outputSize;
-            double filterScale = Math.Max(scale, 1.0);
-            double support = BilinearSupport * filterScale;
-            // Pillow's window size; no window reads more than the whole input axis, which bounds memory
-            // for extreme downscales.
-            int size = Math.Min(((int)Math.Ceiling(support) * 2) + 1, inputSize);
-
-            int[] bounds = ArrayPool<int>.Shared.Rent(outputSize * 2);
-            int[] weights = ArrayPool<int>.Shared.Rent(outputSize * size);
-            double[] raw = ArrayPool<double>.Shared.Rent(size);
-            try
-            {
-                double inverseFilterScale = 1.0 / filterScale;
-                for (int output = 0; output < outputSize; output++)
-                {
-                    double center = (output + 0.5) * scale;
-                    // (int) truncates toward zero exactly like the C cast; both ends are then clamped.
-                    int start = Math.Max((int)(center - support + 0.5), 0);
-                    int end = Math.Min((int)(center + support + 0.5), inputSize);
-                    int count = end - start;
-
-                    double total = 0.0;
-                    for (int i = 0; i < count; i++)
-                    {
-                        double w = Triangle((i + start - center + 0.5) * inverseFilterScale);
-                        raw[i] = w;
-                        total += w;
-                    }
-
-                    Span<int> fixedPoint = weights.AsSpan(output * size, size);
-                    for (int i = 0; i < count; i++)
-                    {
-                        double w = total != 0.0 ? raw[i] / total : raw[i];
-                        fixedPoint[i] = w < 0
-                            ? (int)(-0.5 + (w * (1 << PrecisionBits)))
-                            : (int)(0.5 + (w * (1 << PrecisionBits)));
-                    }
-
-                    fixedPoint[count..].Clear();
-                    bounds[output * 2] = start;
-                    bounds[(output * 2) + 1] = count;
-                }
-
-                return new ResampleKernel(bounds, weights, outputSize, size);
-            }
-            catch
-            {
-                ArrayPool<int>.Shared.Return(bounds);
-                ArrayPool<int>.Shared.Return(weights);
-                throw;
-            }
-            finally
-            {
-                ArrayPool<double>.Shared.Return(raw);
-            }
-        }
-
-        private static double Triangle(double x)
-        {
-            if (x < 0.0)
-            {
-                x = -x;
-            }
-
-            return x < 1.0 ? 1.0 - x : 0.0;
-        }
-
-        public void Dispose()
-        {
-            ArrayPool<int>.Shared.Return(_bounds);
-            ArrayPool<int>.Shared.Return(_weights);
-        }
-    }
 }
