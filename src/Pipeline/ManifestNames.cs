@@ -28,6 +28,12 @@ public static class ManifestNames
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown element type"),
     };
 
+    /// <summary>job.json's name of the embeddings output.</summary>
+    public const string Embeddings = "embeddings";
+
+    /// <summary>job.json's name of the loss output.</summary>
+    public const string Loss = "loss";
+
     /// <summary>job.json's list of outputs: <c>["embeddings", "loss"]</c>, or one of them.</summary>
     public static IReadOnlyList<string> Of(ResultOutputs outputs)
     {
@@ -42,9 +48,6 @@ public static class ManifestNames
         }
         return names;
     }
-
-    public const string Embeddings = "embeddings";
-    public const string Loss = "loss";
 
     /// <summary>The outputs job.json records; one written before outputs could be chosen (no list) computed both.</summary>
     /// <exception cref="InvalidDataException">The manifest names an output this version does not know.</exception>

@@ -164,6 +164,13 @@ public static class OutputVerifier
         {
             return $"{metadata} has a row without a key";
         }
+        var computesLoss = ManifestNames.OutputsOf(manifest).HasFlag(ResultOutputs.Loss);
+        if (rows.FirstOrDefault(r => r.MaeLoss.HasValue != computesLoss) is { } row)
+        {
+            return computesLoss
+                ? $"{metadata} has no mae_loss for key '{row.Key}', but the job computes the loss"
+                : $"{metadata} has a mae_loss for key '{row.Key}', but the job does not compute the loss";
+        }
         if (rows.Select(r => r.Key).GroupBy(k => k, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             return $"{metadata} names key '{twice.Key}' more than once";

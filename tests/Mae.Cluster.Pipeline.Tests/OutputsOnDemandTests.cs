@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Mae.Cluster.Inference.Engine;
+using Mae.Cluster.Pipeline.Results;
 using Mae.Cluster.Pipeline.Tests.Support;
 using Mae.Cluster.Storage.Blobs;
 
@@ -132,6 +133,26 @@ public sealed class OutputsOnDemandTests(AzuriteFixture azurite, TinyModel model
         var problem = Assert.Single(verification.Problems);
         Assert.Equal(1, problem.Shard);
         Assert.StartsWith("patch_tokens/patch_tokens_00001.npy: it holds ", problem.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyFindsMetadataWithALossInAnEmbeddingsOnlyOutput()
+    {
+        using var storage = await JobStorage.CreateAsync(StorageBackend.LocalFolder, azurite, Token);
+        await InputShards.PutTarsAsync(storage, 1, 2, Token);
+        using var engine = model.CreateEngine(0, o => o.ComputeLoss = false);
+        await storage.Runner(engine, configure: o => o.Outputs = ResultOutputs.Embeddings).RunAsync(null, Token);
+        // Another job's metadata (with losses) in this output's place: the rows agree in number, not in kind.
+        var metadata = Path.Combine(storage.LocalRoot, "output", OutputLayout.Metadata(0));
+        var rows = ResultParquetReader.ReadMetadata(new MemoryStream(await File.ReadAllBytesAsync(metadata, Token)));
+        await using (var file = File.Create(metadata))
+        {
+            await ResultParquetFiles.WriteMetadataAsync(file, [.. rows.Select(r => r with { MaeLoss = 0.5f })], includeMask: false, includeLoss: true, Token);
+        }
+
+        var problem = Assert.Single((await VerifyAsync(storage)).Problems);
+
+        Assert.Equal("metadata/metadata_00000.parquet has a mae_loss for key '00/0', but the job does not compute the loss", problem.Problem);
     }
 
     [Fact]
