@@ -15,7 +15,7 @@ public sealed class MessageTests(TestSilo silo) : IClassFixture<TestSilo>, IDisp
         var run = await BuiltProgram.Mae.RunAsync(Environment, "run", _temp.Path, "--output", _temp.Combine("o"), "--model", "tiny", "--pool", "max");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Unknown pool 'max': use cls or mean.", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains("Unknown pool 'max': use cls, mean or both.", run.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("Mae.Cluster", run.StdErr, StringComparison.Ordinal);
     }
 
@@ -39,7 +39,7 @@ public sealed class MessageTests(TestSilo silo) : IClassFixture<TestSilo>, IDisp
 
         var decodeThreads = run.StdOut.Split('\n').Single(l => l.TrimStart().StartsWith("--decode-threads", StringComparison.Ordinal));
         Assert.Contains($"(default: one per core, {System.Environment.ProcessorCount} here). [default: {System.Environment.ProcessorCount}]", decodeThreads, StringComparison.Ordinal);
-        Assert.Contains("--pool <cls|mean>", run.StdOut, StringComparison.Ordinal);
+        Assert.Contains("--pool <cls|mean|both>", run.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("--model", pull.StdOut, StringComparison.Ordinal);
         Assert.Contains("mask, width, height", embed.StdOut, StringComparison.Ordinal);
     }
