@@ -199,7 +199,7 @@ public sealed class MaeRunTests : IDisposable
     public async Task CtrlCCancelsTheJobLeavesTheOutputResumableAndARerunCompletes()
     {
         // Enough work (shards of two images, one image per model call, one thread) that the job is still running when interrupted.
-        var (input, keys) = TestInputs.WriteLoose(_temp, copies: 30);
+        var (input, keys) = TestInputs.WriteLoose(_temp, copies: 10);
         var output = _temp.Combine("output");
         string[] args = ["run", input, "--output", output, "--model", "tiny", "--shard-size", "2", "--batch-size", "1", "--threads", "1", "--decode-threads", "1"];
 

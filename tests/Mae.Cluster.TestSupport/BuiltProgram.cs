@@ -58,12 +58,17 @@ public sealed class BuiltProgram
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(args);
-        var info = new ProcessStartInfo("dotnet")
+        // Through env --default-signal=INT: a test run started with SIGINT ignored (a shell's background job, some CI
+        // runners) passes that on to this child, and .NET then leaves Ctrl-C ignored, as a background program should;
+        // a test that interrupts the program needs the disposition a terminal's foreground job has.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
