@@ -49,24 +49,13 @@ internal static class JobOutputFiles
     private static T[] ReadColumn<T>(string path, int column)
     {
         using var reader = new ParquetFileReader(path);
-        var values = new List<T>();
-        for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
-        {
-            using var group = reader.RowGroup(g);
-            values.AddRange(group.Column(column).LogicalReader<T>().ReadAll(checked((int)group.MetaData.NumRows)));
-        }
-        return [.. values];
+        return ParquetSharpColumns.Read<T>(reader, column);
     }
 
-    /// <summary>mae_loss is optional (all null) in a job without the loss, required otherwise; ParquetSharp's type must match.</summary>
     private static float?[] ReadLosses(string path)
     {
-        bool optional;
-        using (var reader = new ParquetFileReader(path))
-        {
-            optional = reader.FileMetaData.Schema.Column(2).MaxDefinitionLevel > 0;
-        }
-        return optional ? ReadColumn<float?>(path, 2) : [.. ReadColumn<float>(path, 2).Select(v => (float?)v)];
+        using var reader = new ParquetFileReader(path);
+        return ParquetSharpColumns.ReadNullableFloats(reader, 2);
     }
 
     private static long NpyRows(string path)

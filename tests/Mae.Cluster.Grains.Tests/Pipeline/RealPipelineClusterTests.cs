@@ -159,15 +159,10 @@ public sealed class RealPipelineClusterTests(PipelineClusterFixture fixture)
         return [.. keys];
     }
 
-    /// <summary>mae_loss, optional (all null) in a job without the loss; ParquetSharp's reader type must match the column's.</summary>
     private static float?[] ReadLosses(string path)
     {
         using var reader = new ParquetFileReader(path);
-        using var group = reader.RowGroup(0);
-        var rows = checked((int)group.MetaData.NumRows);
-        return reader.FileMetaData.Schema.Column(2).MaxDefinitionLevel > 0
-            ? group.Column(2).LogicalReader<float?>().ReadAll(rows)
-            : [.. group.Column(2).LogicalReader<float>().ReadAll(rows).Select(v => (float?)v)];
+        return ParquetSharpColumns.ReadNullableFloats(reader, 2);
     }
 
     private static long NpyRows(string path)

@@ -17,10 +17,7 @@ internal static class ParquetFiles
         using var reader = new ParquetFileReader(path);
         var keys = ReadColumn<string>(reader, "key");
         var paths = ReadColumn<string>(reader, "image_path");
-        // ParquetSharp's reader type must match the column's nullability: optional (all null) in a job without the loss.
-        var losses = reader.FileMetaData.Schema.Column(ColumnIndex(reader, "mae_loss")).MaxDefinitionLevel > 0
-            ? ReadColumn<float?>(reader, "mae_loss")
-            : ReadColumn<float>(reader, "mae_loss").ConvertAll(l => (float?)l);
+        var losses = ParquetSharpColumns.ReadNullableFloats(reader, ColumnIndex(reader, "mae_loss"));
         var widths = ReadColumn<int>(reader, "width");
         var heights = ReadColumn<int>(reader, "height");
         var captions = ReadColumn<string?>(reader, "caption");
@@ -36,17 +33,7 @@ internal static class ParquetFiles
         return keys.Select((key, i) => new FailureRecord(key, paths[i], errors[i])).ToArray();
     }
 
-    private static List<T> ReadColumn<T>(ParquetFileReader reader, string name)
-    {
-        var column = ColumnIndex(reader, name);
-        var values = new List<T>();
-        for (var group = 0; group < reader.FileMetaData.NumRowGroups; group++)
-        {
-            using var rowGroup = reader.RowGroup(group);
-            values.AddRange(rowGroup.Column(column).LogicalReader<T>().ReadAll(checked((int)rowGroup.MetaData.NumRows)));
-        }
-        return values;
-    }
+    private static T[] ReadColumn<T>(ParquetFileReader reader, string name) => ParquetSharpColumns.Read<T>(reader, ColumnIndex(reader, name));
 
     private static int ColumnIndex(ParquetFileReader reader, string name)
     {
