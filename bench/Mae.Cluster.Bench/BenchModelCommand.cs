@@ -42,7 +42,7 @@ internal static class BenchModelCommand
         var outputs = CommonOptions.Outputs();
         var command = new Command("model", "Images/s and GFLOP/s of the features and reconstruction graphs against ONNX Runtime's MatMul rate.")
         {
-            model, revision, device, precision.Option, emission, outputs, threads, batches.Option, iterations,
+            model, revision, device, precision.Option, emission, outputs.Option, threads, batches.Option, iterations,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,7 +55,7 @@ internal static class BenchModelCommand
             var iters = Math.Max(1, parse.GetValue(iterations));
             var cache = new GraphCache(resolved.GraphCacheDirectory);
             var config = checkpoint.Config;
-            var measured = parse.GetValue(outputs);
+            var measured = outputs.ValueOf(parse);
             var withEmbeddings = measured.HasFlag(JobOutputs.Embeddings);
             var withLoss = measured.HasFlag(JobOutputs.Loss);
 

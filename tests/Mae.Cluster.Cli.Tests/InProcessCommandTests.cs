@@ -87,7 +87,7 @@ public sealed class InProcessCommandTests : IDisposable
 
         Assert.Empty(parse.Errors);
         Assert.Equal(meant, string.Join(',', Enum.GetValues<Grains.JobOutputs>()
-            .Where(o => o != Grains.JobOutputs.None && parse.GetValue<Grains.JobOutputs>("--outputs").HasFlag(o)).Select(o => o.ToString().ToLowerInvariant())));
+            .Where(o => o != Grains.JobOutputs.None && parse.GetValue<Grains.JobOutputs?>("--outputs")!.Value.HasFlag(o)).Select(o => o.ToString().ToLowerInvariant())));
     }
 
     [Theory]

@@ -40,6 +40,8 @@ public sealed class MessageTests(TestSilo silo) : IClassFixture<TestSilo>, IDisp
         var decodeThreads = run.StdOut.Split('\n').Single(l => l.TrimStart().StartsWith("--decode-threads", StringComparison.Ordinal));
         Assert.Contains($"(default: one per core, {System.Environment.ProcessorCount} here). [default: {System.Environment.ProcessorCount}]", decodeThreads, StringComparison.Ordinal);
         Assert.Contains("--pool <cls|mean|both>", run.StdOut, StringComparison.Ordinal);
+        var outputs = run.StdOut.Split('\n').Single(l => l.TrimStart().StartsWith("--outputs", StringComparison.Ordinal));
+        Assert.EndsWith("Each runs only the graph it needs. [default: embeddings,loss]", outputs.TrimEnd(), StringComparison.Ordinal);
         Assert.DoesNotContain("--model", pull.StdOut, StringComparison.Ordinal);
         Assert.Contains("mask, width, height", embed.StdOut, StringComparison.Ordinal);
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Mae.Cluster.Grains;
 using Mae.Cluster.Inference.Imaging;
 using Mae.Cluster.Inference.Onnx;
 
@@ -99,40 +98,7 @@ public static class CommonOptions
     /// <c>--outputs embeddings,loss</c>: what to compute, each output running only its own graph (embeddings the
     /// features graph, loss the reconstruction graph), so a job that needs one pays for one.
     /// </summary>
-    public static Option<JobOutputs> Outputs() => new("--outputs")
-    {
-        Description = "What to compute, comma-separated: embeddings (CLS and mean; the unmasked encoder) and/or loss (MAE reconstruction " +
-                      "loss and mask; masked encoder and decoder). Each runs only the graph it needs. [default: embeddings,loss]",
-        HelpName = "embeddings,loss",
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => JobOutputs.Embeddings | JobOutputs.Loss,
-        CustomParser = ParseOutputs,
-    };
-
-    private static JobOutputs ParseOutputs(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        var outputs = JobOutputs.None;
-        foreach (var word in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            switch (word.ToUpperInvariant())
-            {
-                case "EMBEDDINGS":
-                    outputs |= JobOutputs.Embeddings;
-                    break;
-                case "LOSS":
-                    outputs |= JobOutputs.Loss;
-                    break;
-                default:
-                    result.AddError($"Unknown output '{word}' in --outputs: use embeddings, loss or embeddings,loss.");
-                    return JobOutputs.None;
-            }
-        }
-        if (outputs == JobOutputs.None)
-        {
-            result.AddError("--outputs needs embeddings, loss or both (embeddings,loss).");
-        }
-        return outputs;
-    }
+    public static OutputsOption Outputs() => new();
 
     private static T ParseOrError<T>(System.CommandLine.Parsing.ArgumentResult result, Func<string, T> parse, T fallback)
     {

@@ -26,7 +26,7 @@ internal static class EmbedCommand
 
         var command = new Command("embed", "Embed image files on this machine and print CLS/mean embeddings, MAE loss and mask per image.")
         {
-            paths, json, outputs,
+            paths, json, outputs.Option,
         };
         engineOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -37,7 +37,7 @@ internal static class EmbedCommand
                 throw new RequestRefusedException("No image files found in the paths given.");
             }
             var options = await engineOptions.ToEngineOptionsAsync(parse, cancellationToken).ConfigureAwait(false);
-            var computing = parse.GetValue(outputs);
+            var computing = outputs.ValueOf(parse);
             options.ComputeEmbeddings = computing.HasFlag(JobOutputs.Embeddings);
             options.ComputeLoss = computing.HasFlag(JobOutputs.Loss);
             using var engine = MaeEngine.Create(options);

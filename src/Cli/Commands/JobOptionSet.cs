@@ -56,7 +56,7 @@ internal sealed class JobOptionSet
     public Option<int?> BatchSize { get; }
     public ChoiceOption<Inference.Onnx.Precision> Precision { get; }
     public Option<int> ShardSize { get; } = new("--shard-size") { Description = "Loose images per shard.", DefaultValueFactory = _ => 1000 };
-    public Option<JobOutputs> Outputs { get; } = CommonOptions.Outputs();
+    public OutputsOption Outputs { get; } = CommonOptions.Outputs();
     public ChoiceOption<EmbeddingPooling> Pool { get; } = new("--pool",
         "Embedding written to img_emb: the CLS token or the mean of the patch tokens; both writes CLS to img_emb and the mean to mean_emb, row for row.",
         EmbeddingPooling.Cls, [("cls", EmbeddingPooling.Cls), ("mean", EmbeddingPooling.Mean), ("both", EmbeddingPooling.Both)]);
@@ -82,7 +82,7 @@ internal sealed class JobOptionSet
         command.Arguments.Add(Input);
         foreach (var option in new Option[]
                  {
-                     Output, Model, Revision, Seed, MaskRatio, BatchSize, Precision.Option, ShardSize, Outputs, Pool.Option, SaveMask, SavePatchTokens,
+                     Output, Model, Revision, Seed, MaskRatio, BatchSize, Precision.Option, ShardSize, Outputs.Option, Pool.Option, SaveMask, SavePatchTokens,
                      EmbeddingDType.Option,
                      MaxAttempts, MaxFailedImages, MaxFailedShards, Repair,
                  })
@@ -104,7 +104,7 @@ internal sealed class JobOptionSet
             Seed = parse.GetValue(Seed),
             MaskRatio = parse.GetValue(MaskRatio),
             ShardSize = parse.GetValue(ShardSize),
-            Outputs = parse.GetValue(Outputs),
+            Outputs = Outputs.ValueOf(parse),
             Pool = Pool.ValueOf(parse),
             SaveMask = parse.GetValue(SaveMask),
             SavePatchTokens = parse.GetValue(SavePatchTokens),
