@@ -1,8 +1,8 @@
 namespace Mae.Cluster.Grains;
 
 /// <summary>
-/// The bookkeeping of a fixed-size range of a job's shards (key: "{job}/{partition}"): one status byte per shard and
-/// a record per current lease. Its persisted state is bounded by the partition size, whatever the job size.
+/// The bookkeeping of a fixed-size range of a job's shards (key: "{job}/{partition}"): two status bits per shard
+/// persisted, leases in memory. Its persisted state is bounded by the partition size, whatever the job size.
 /// </summary>
 [Alias("mae.IShardPartitionGrain")]
 public interface IShardPartitionGrain : IGrainWithStringKey

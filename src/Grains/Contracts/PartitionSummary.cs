@@ -1,8 +1,9 @@
 namespace Mae.Cluster.Grains;
 
 /// <summary>
-/// A partition's cumulative counts. Cumulative (not deltas) with a version, so the job can apply reports in any
-/// order, twice, or after a lost one, and always end with the newest — which makes one-way delivery safe.
+/// A partition's cumulative counts. Cumulative (not deltas) with a version that only grows (clock ticks, across the
+/// partition's activations too), so the job can apply reports in any order, twice, or after a lost one, and always
+/// end with the newest — which makes one-way delivery safe.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mae.PartitionSummary")]
 public sealed record PartitionSummary

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Mae.Cluster.Grains.Jobs;
 
 /// <summary>
-/// Coordinates one job. Persists only its spec, state and shape (written on state changes, never per shard); keeps
-/// the latest summary of each partition in memory, rebuilt from the partitions when it activates, and sums them
-/// incrementally. Hands workers partitions round-robin; the partitions hand out the shards.
+/// Coordinates one job. Persists its spec, state, shape, each partition's phase and the totals of the finished
+/// partitions (written on state changes and when a partition starts or finishes, never per shard); keeps the latest
+/// summary of each partition in memory and sums them incrementally. A reactivated job reads its own state and asks
+/// only the partitions in progress. Hands workers the lowest few partitions with work in turn, so only a few
+/// partitions are in progress at once and each gathers many outcomes per write; the partitions hand out the shards.
 /// </summary>
 internal sealed partial class JobGrain(
     [PersistentState("job", GrainStorageNames.Jobs)] IPersistentState<JobGrainState> state,
@@ -20,10 +22,13 @@ internal sealed partial class JobGrain(
     private const int MaxJobIdLength = 200;
     private const int RebuildParallelism = 32;
 
+    /// <summary>Partitions handed out in turn: enough that workers do not queue on one grain, few enough that each gathers outcomes.</summary>
+    private const int OpenPartitions = 4;
+
     private PartitionSummary[]? _summaries;
-    private bool[]? _touched;
-    private readonly JobTotals _totals = new();
-    private int _cursor;
+    private JobTotals _totals = new();
+
+    private int _turn;
     private (DateTimeOffset At, long Images, int Finished)? _rateStart;
 
     private JobGrainState S => state.State;
@@ -91,25 +96,24 @@ internal sealed partial class JobGrain(
         return Status();
     }
 
-    public Task<WorkAssignment?> RequestWorkAsync()
+    public async Task<WorkAssignment?> RequestWorkAsync()
     {
         if (S.State != JobState.Running || _summaries is null)
         {
-            return Task.FromResult<WorkAssignment?>(null);
+            return null;
         }
-        var now = time.GetUtcNow();
-        for (var i = 0; i < _summaries.Length; i++)
+        var p = NextPartitionWithWork(time.GetUtcNow());
+        if (p < 0)
         {
-            var p = (_cursor + i) % _summaries.Length;
-            var s = _summaries[p];
-            if (s.Pending > 0 || (s.Leased > 0 && s.EarliestLeaseExpiry <= now))
-            {
-                _cursor = (p + 1) % _summaries.Length;
-                _touched![p] = true;
-                return Task.FromResult<WorkAssignment?>(new WorkAssignment(Plan(p), S.Spec!));
-            }
+            return null;
         }
-        return Task.FromResult<WorkAssignment?>(null);
+        if (PhaseOf(p) == PartitionPhase.Untouched)
+        {
+            // Remembered before any worker leases from it, so a cancel after this grain's reactivation reaches it too.
+            SetPhase(p, PartitionPhase.InProgress);
+            await state.WriteStateAsync();
+        }
+        return new WorkAssignment(Plan(p), S.Spec!);
     }
 
     public async Task ReportPartitionAsync(PartitionSummary summary)
@@ -127,9 +131,9 @@ internal sealed partial class JobGrain(
         _totals.Add(previous, -1);
         _totals.Add(summary, +1);
         _summaries[summary.Partition] = summary;
-        _touched![summary.Partition] = true;
         _rateStart ??= (time.GetUtcNow(), _totals.Images - _totals.AlreadyCommittedImages - (summary.Images - summary.AlreadyCommittedImages),
             _totals.Finished - summary.Done - summary.Failed);
+        var phaseChanged = RecordPhase(previous, summary);
 
         if (S.State != JobState.Running)
         {
@@ -143,6 +147,41 @@ internal sealed partial class JobGrain(
         {
             await FinishAsync(JobState.Completed, null, abandonInFlight: false);
         }
+        else if (phaseChanged)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>
+    /// Moves a partition's phase on and keeps the finished partitions' totals; true when that changed what is persisted.
+    /// A finished partition stays finished, but its counts can still change (a late completion of a shard given up on).
+    /// </summary>
+    private bool RecordPhase(PartitionSummary previous, PartitionSummary summary)
+    {
+        var p = summary.Partition;
+        var phase = PhaseOf(p);
+        if (!summary.IsFinished)
+        {
+            if (phase != PartitionPhase.Untouched)
+            {
+                return false;
+            }
+            SetPhase(p, PartitionPhase.InProgress); // A worker leasing on an assignment from before this activation.
+            return true;
+        }
+        var wasFinished = PartitionProgress.IsFinished(phase);
+        if (wasFinished && previous.Done == summary.Done && previous.Failed == summary.Failed)
+        {
+            return false;
+        }
+        if (wasFinished)
+        {
+            S.FinishedPartitionTotals.Add(previous, -1);
+        }
+        S.FinishedPartitionTotals.Add(summary, +1);
+        SetPhase(p, summary.Failed > 0 ? PartitionPhase.FinishedWithFailures : PartitionPhase.Finished);
+        return true;
     }
 
     public async Task<IReadOnlyList<ShardFailure>> GetFailedShardsAsync(int maxCount)
@@ -154,7 +193,7 @@ internal sealed partial class JobGrain(
         }
         for (var p = 0; p < _summaries.Length && failures.Count < maxCount; p++)
         {
-            if (_summaries[p].Failed > 0)
+            if (_summaries[p].Failed > 0 || PhaseOf(p) == PartitionPhase.FinishedWithFailures)
             {
                 var partition = await GrainFactory.GetGrain<IShardPartitionGrain>(PartitionKeys.Of(JobId, p)).GetFailuresAsync();
                 failures.AddRange(partition.Take(maxCount - failures.Count));
@@ -180,6 +219,7 @@ internal sealed partial class JobGrain(
         S.PartitionCount = (int)((shardCount + (long)partitionSize - 1) / partitionSize);
         S.State = JobState.Running;
         S.StartedAt = time.GetUtcNow();
+        S.Progress = new PartitionProgress();
         await state.WriteStateAsync();
         InitializeSummaries();
         LogRunning(logger, JobId, shardCount, S.PartitionCount);
@@ -243,11 +283,11 @@ internal sealed partial class JobGrain(
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).RegisterAsync(JobId);
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).MarkFinishedAsync(JobId);
         LogFinished(logger, JobId, final, reason ?? "");
-        if (wasRunning && final != JobState.Completed && _touched is not null)
+        if (wasRunning && final != JobState.Completed && _summaries is not null)
         {
             // Workers may hold a partition from an earlier assignment and lease from it directly: tell the partitions
-            // they may have handed shards out. Untouched ones have no worker to stop.
-            var cancels = Enumerable.Range(0, _touched.Length).Where(p => _touched[p])
+            // they may have handed shards out. Untouched ones have no worker to stop, finished ones nothing to hand out.
+            var cancels = S.Progress!.Above.Where(a => a.Value == PartitionPhase.InProgress).Select(a => a.Key)
                 .Select(p => GrainFactory.GetGrain<IShardPartitionGrain>(PartitionKeys.Of(JobId, p)).CancelAsync(Plan(p), abandonInFlight));
             await Task.WhenAll(cancels);
         }
@@ -291,34 +331,88 @@ internal sealed partial class JobGrain(
     private void InitializeSummaries()
     {
         _summaries = new PartitionSummary[S.PartitionCount];
-        _touched = new bool[S.PartitionCount];
         for (var p = 0; p < _summaries.Length; p++)
         {
             _summaries[p] = PartitionSummary.Untouched(p, Plan(p).ShardCount);
         }
     }
 
-    /// <summary>After a restart the in-memory summaries are gone; the partitions hold the truth, so ask them.</summary>
+    /// <summary>
+    /// After a restart the in-memory summaries are gone. Finished partitions count as persisted (their summaries are
+    /// frozen: nothing they report later is applied), untouched ones have nothing to say, and the few in progress are
+    /// asked. A job persisted before phases existed asks every partition.
+    /// </summary>
     private async Task RebuildSummariesAsync(CancellationToken cancellationToken)
     {
         InitializeSummaries();
-        await Parallel.ForEachAsync(Enumerable.Range(0, S.PartitionCount),
+        if (S.Progress is null)
+        {
+            S.Progress = new PartitionProgress();
+            for (var p = 0; p < S.PartitionCount; p++)
+            {
+                S.Progress.Set(p, PartitionPhase.InProgress);
+            }
+        }
+        _totals = S.FinishedPartitionTotals.Copy();
+        for (var p = 0; p < S.Progress.FinishedBelow; p++)
+        {
+            _summaries![p] = Frozen(p);
+        }
+        var inProgress = new List<int>();
+        foreach (var (p, phase) in S.Progress.Above)
+        {
+            if (phase == PartitionPhase.InProgress)
+            {
+                inProgress.Add(p);
+            }
+            else if (PartitionProgress.IsFinished(phase))
+            {
+                _summaries![p] = Frozen(p);
+            }
+        }
+        await Parallel.ForEachAsync(inProgress,
             new ParallelOptions { MaxDegreeOfParallelism = RebuildParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
             async (p, _) =>
             {
                 var summary = await GrainFactory.GetGrain<IShardPartitionGrain>(PartitionKeys.Of(JobId, p)).GetSummaryAsync(Plan(p));
                 _summaries![p] = summary;
             });
-        foreach (var summary in _summaries!)
+        foreach (var p in inProgress)
         {
-            _totals.Add(summary, +1);
-            _touched![summary.Partition] = summary.Version >= 0;
+            _totals.Add(_summaries![p], +1);
         }
         if (_totals.Finished == S.ShardCount)
         {
             await FinishAsync(JobState.Completed, null, abandonInFlight: false);
         }
     }
+
+    /// <summary>
+    /// The lowest partitions with leasable shards, up to <see cref="OpenPartitions"/> of them, taken in turn; −1 when
+    /// none has any right now. Finished partitions below the frontier are never looked at again.
+    /// </summary>
+    private int NextPartitionWithWork(DateTimeOffset now)
+    {
+        var summaries = _summaries!;
+        Span<int> open = stackalloc int[OpenPartitions];
+        var count = 0;
+        for (var p = S.Progress!.FinishedBelow; p < summaries.Length && count < OpenPartitions; p++)
+        {
+            var s = summaries[p];
+            if (PhaseOf(p) is PartitionPhase.Untouched or PartitionPhase.InProgress && (s.Pending > 0 || (s.Leased > 0 && s.EarliestLeaseExpiry <= now)))
+            {
+                open[count++] = p;
+            }
+        }
+        return count == 0 ? -1 : open[_turn++ % count];
+    }
+
+    private PartitionPhase PhaseOf(int partition) => S.Progress!.PhaseOf(partition);
+
+    private void SetPhase(int partition, PartitionPhase phase) => S.Progress!.Set(partition, phase);
+
+    /// <summary>A finished partition after a reactivation: its counts are in the persisted totals, and no later report replaces it.</summary>
+    private PartitionSummary Frozen(int partition) => new() { Partition = partition, Version = long.MaxValue, Shards = Plan(partition).ShardCount };
 
     private JobStatus Status()
     {

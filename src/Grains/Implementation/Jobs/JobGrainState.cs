@@ -1,8 +1,9 @@
 namespace Mae.Cluster.Grains.Jobs;
 
 /// <summary>
-/// What a job persists: spec, state, shape and — once finished — its final totals. Nothing per shard or per
-/// partition, so it is the same size for ten shards or a million, and it is written only when the state changes.
+/// What a job persists: spec, state, shape, which partitions are finished or in progress (a frontier and the few above
+/// it) and the totals of the finished ones — the same size for ten shards or a million. Written when the state changes
+/// and when a partition starts or finishes, never per shard.
 /// </summary>
 [GenerateSerializer, Alias("mae.JobGrainState")]
 internal sealed class JobGrainState
@@ -17,4 +18,10 @@ internal sealed class JobGrainState
     [Id(7)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(8)] public string? Reason { get; set; }
     [Id(9)] public JobTotals FinalTotals { get; set; } = new();
+
+    /// <summary>Null for a job persisted before partitions' progress was kept.</summary>
+    [Id(10)] public PartitionProgress? Progress { get; set; }
+
+    /// <summary>Sums over the partitions whose every shard is done or failed, as they last reported.</summary>
+    [Id(11)] public JobTotals FinishedPartitionTotals { get; set; } = new();
 }

@@ -1,10 +1,12 @@
 namespace Mae.Cluster.Grains.Partitions;
 
-/// <summary>A current lease: kept only while a shard is leased, so the number of records is bounded by the workers.</summary>
-[GenerateSerializer, Alias("mae.LeaseRecord")]
+/// <summary>
+/// A current lease, held in memory only: bounded by the workers, never persisted. Lost with its partition's
+/// activation, it costs a repeated shard (commits are idempotent and a committed shard is skipped), not a result.
+/// </summary>
 internal sealed class LeaseRecord
 {
-    [Id(0)] public Guid LeaseId { get; set; }
-    [Id(1)] public DateTimeOffset ExpiresAt { get; set; }
-    [Id(2)] public string WorkerId { get; set; } = "";
+    public required Guid LeaseId { get; init; }
+    public required DateTimeOffset ExpiresAt { get; set; }
+    public required string WorkerId { get; init; }
 }

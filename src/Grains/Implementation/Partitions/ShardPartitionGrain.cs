@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace Mae.Cluster.Grains.Partitions;
 
 /// <summary>
-/// Leases the shards of one partition and records their outcomes. Every change is one write of this partition's
-/// small state plus one one-way report of cumulative counts to the job: O(1) in the job's size. Renewals only move
-/// an expiry in memory — losing one to a crash merely lets a lease expire early, which costs a repeated shard, not
-/// a wrong result (outputs are deterministic and a shard counts once).
+/// Leases the shards of one partition and records their outcomes. Leases are soft state, kept in memory only.
+/// Outcomes (done, failed, a failed attempt) are gathered for <see cref="CoordinatorOptions.PersistInterval"/> and then
+/// written together: one write of this partition's few hundred bytes for however many shards finished meanwhile,
+/// followed by one one-way report of cumulative counts to the job. Losing the activation loses at most the outcomes
+/// of one interval and the leases, and either only costs repeated shards: a shard's commit record is the truth, and a
+/// worker finds a committed shard committed and reports it at once (<c>AlreadyCommitted</c>).
 /// </summary>
 internal sealed partial class ShardPartitionGrain(
     [PersistentState("partition", GrainStorageNames.Jobs)] IPersistentState<ShardPartitionState> state,
@@ -17,40 +20,77 @@ internal sealed partial class ShardPartitionGrain(
 {
     private const int MaxReasonLength = 1000;
     private readonly TimeSpan _leaseDuration = options.Value.LeaseDuration;
+    private readonly TimeSpan _persistInterval = options.Value.PersistInterval;
+
+    /// <summary>Current leases by shard offset: soft state, bounded by the workers.</summary>
+    private readonly Dictionary<int, LeaseRecord> _leases = [];
+
+    /// <summary>Where the search for the next pending shard starts, so leasing is O(1) amortised.</summary>
+    private int _cursor;
+
+    private int _done;
+    private int _failed;
+
+    /// <summary>The version of the last report; time-based so it grows across activations too (see <see cref="NextVersion"/>).</summary>
+    private long _version = -1;
+
+    private bool _writeDue;
+    private bool _reportDue;
+    private IGrainTimer? _flushTimer;
+    private bool _flushScheduled;
 
     private ShardPartitionState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < S.ShardCount; offset++)
+        {
+            Count(ShardStatusBits.Get(S.Statuses, offset), +1);
+        }
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_writeDue || _reportDue)
+        {
+            try
+            {
+                await FlushAsync(cancellationToken);
+            }
+#pragma warning disable CA1031 // Deactivating anyway: what was not written only costs repeated shards.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogFlushFailed(logger, e, this.GetPrimaryKeyString());
+            }
+        }
+    }
 
     public async Task<ShardLease?> LeaseAsync(PartitionPlan plan, string workerId)
     {
         Initialize(plan);
         var now = time.GetUtcNow();
-        var changed = ReclaimExpiredLeases(now);
+        ReclaimExpiredLeases(now);
         var offset = S.Cancelled ? -1 : NextPending();
         if (offset < 0)
         {
-            if (changed)
-            {
-                await PersistAsync();
-            }
-            // Also when nothing changed: the job evidently thought there was work here, so refresh its view.
+            // The job evidently thought there was work here, so refresh its view now rather than at the next flush.
             await ReportAsync(plan.JobId);
             return null;
         }
 
-        var attempt = ShardSlot.Attempts(S.Slots[offset]) + 1;
-        var leaseId = Guid.NewGuid();
-        var expiresAt = now + _leaseDuration;
-        S.Slots[offset] = ShardSlot.Make(ShardStatus.Leased, attempt);
-        S.Leases[offset] = new LeaseRecord { LeaseId = leaseId, ExpiresAt = expiresAt, WorkerId = workerId };
-        S.Cursor = (offset + 1) % S.Slots.Length;
-        await PersistAsync();
-        await ReportAsync(plan.JobId);
-        return new ShardLease(plan.JobId, plan.Partition, S.FirstShard + offset, leaseId, expiresAt, attempt);
+        var attempt = FailedAttempts(offset) + 1;
+        var lease = new LeaseRecord { LeaseId = Guid.NewGuid(), ExpiresAt = now + _leaseDuration, WorkerId = workerId };
+        _leases[offset] = lease;
+        _cursor = (offset + 1) % S.ShardCount;
+        Changed(persist: false);
+        return new ShardLease(plan.JobId, plan.Partition, S.FirstShard + offset, lease.LeaseId, lease.ExpiresAt, attempt);
     }
 
     public Task<bool> RenewAsync(int shard, Guid leaseId)
     {
-        if (!S.IsInitialized || (S.Cancelled && S.AbandonInFlight) || !S.Leases.TryGetValue(OffsetOf(shard), out var lease) || lease.LeaseId != leaseId)
+        if (!S.IsInitialized || (S.Cancelled && S.AbandonInFlight) || !_leases.TryGetValue(OffsetOf(shard), out var lease) || lease.LeaseId != leaseId)
         {
             return Task.FromResult(false);
         }
@@ -58,22 +98,21 @@ internal sealed partial class ShardPartitionGrain(
         return Task.FromResult(true);
     }
 
-    public async Task CompleteAsync(int shard, Guid leaseId, ShardResult result)
+    public Task CompleteAsync(int shard, Guid leaseId, ShardResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         EnsureInitialized();
         var offset = OffsetOf(shard);
-        var slot = S.Slots[offset];
-        if (ShardSlot.Status(slot) == ShardStatus.Done)
+        if (ShardStatusBits.Get(S.Statuses, offset) == ShardStatus.Done)
         {
             LogDuplicateCompletion(logger, shard);
-            return;
+            return Task.CompletedTask;
         }
         // Accepted whoever holds the lease now: the output is deterministic, so any finished attempt is the result.
         // A current holder's next renewal is refused, which stops its redundant work.
-        S.Leases.Remove(offset);
+        _leases.Remove(offset);
         S.FailureReasons.Remove(offset);
-        S.Slots[offset] = ShardSlot.Make(ShardStatus.Done, ShardSlot.Attempts(slot));
+        SetStatus(offset, ShardStatus.Done);
         S.Images += result.Images;
         S.FailedImages += result.FailedImages;
         S.InputBytes += result.InputBytes;
@@ -82,43 +121,40 @@ internal sealed partial class ShardPartitionGrain(
             S.AlreadyCommitted++;
             S.AlreadyCommittedImages += result.Images;
         }
-        await PersistAsync();
-        await ReportAsync(JobId);
+        Changed(persist: true);
+        return Task.CompletedTask;
     }
 
-    public async Task FailAsync(int shard, Guid leaseId, string reason)
+    public Task FailAsync(int shard, Guid leaseId, string reason)
     {
         EnsureInitialized();
         var offset = OffsetOf(shard);
-        if (!S.Leases.TryGetValue(offset, out var lease) || lease.LeaseId != leaseId)
+        if (!_leases.TryGetValue(offset, out var lease) || lease.LeaseId != leaseId)
         {
-            return; // A stale attempt: the shard has moved on (re-leased, done or failed) without it.
+            return Task.CompletedTask; // A stale attempt: the shard has moved on (re-leased, done or failed) without it.
         }
-        S.Leases.Remove(offset);
+        _leases.Remove(offset);
         GiveUpOrRetry(offset, reason);
-        await PersistAsync();
-        await ReportAsync(JobId);
+        Changed(persist: true);
+        return Task.CompletedTask;
     }
 
-    public async Task ReleaseAsync(int shard, Guid leaseId)
+    public Task ReleaseAsync(int shard, Guid leaseId)
     {
         EnsureInitialized();
         var offset = OffsetOf(shard);
-        if (!S.Leases.TryGetValue(offset, out var lease) || lease.LeaseId != leaseId)
+        if (_leases.TryGetValue(offset, out var lease) && lease.LeaseId == leaseId)
         {
-            return;
+            _leases.Remove(offset); // The attempt does not count: nothing to persist.
+            Changed(persist: false);
         }
-        S.Leases.Remove(offset);
-        var attempts = ShardSlot.Attempts(S.Slots[offset]);
-        S.Slots[offset] = ShardSlot.Make(ShardStatus.Pending, Math.Max(0, attempts - 1));
-        await PersistAsync();
-        await ReportAsync(JobId);
+        return Task.CompletedTask;
     }
 
     public Task<PartitionSummary> GetSummaryAsync(PartitionPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return Task.FromResult(S.IsInitialized ? Summary(plan.Partition) : PartitionSummary.Untouched(plan.Partition, plan.ShardCount));
+        return Task.FromResult(S.IsInitialized ? Summary(plan.Partition, NextVersion()) : PartitionSummary.Untouched(plan.Partition, plan.ShardCount));
     }
 
     public async Task CancelAsync(PartitionPlan plan, bool abandonInFlight)
@@ -130,17 +166,19 @@ internal sealed partial class ShardPartitionGrain(
         }
         S.Cancelled = true;
         S.AbandonInFlight |= abandonInFlight;
-        await PersistAsync();
+        // At once, not at the next flush: a cancel must hold even if this activation is lost right after.
+        _writeDue = true;
+        await FlushAsync(CancellationToken.None);
     }
 
     public Task<IReadOnlyList<ShardRecord>> GetShardsAsync()
     {
         IReadOnlyList<ShardRecord> shards = S.IsInitialized
-            ? S.Slots.Select((slot, offset) => new ShardRecord(
+            ? Enumerable.Range(0, S.ShardCount).Select(offset => new ShardRecord(
                 S.FirstShard + offset,
-                (ShardState)ShardSlot.Status(slot),
-                ShardSlot.Attempts(slot),
-                S.Leases.TryGetValue(offset, out var lease) ? lease.WorkerId : null)).ToArray()
+                (ShardState)StatusOf(offset),
+                Attempts(offset),
+                _leases.TryGetValue(offset, out var lease) ? lease.WorkerId : null)).ToArray()
             : [];
         return Task.FromResult(shards);
     }
@@ -149,7 +187,7 @@ internal sealed partial class ShardPartitionGrain(
     {
         IReadOnlyList<ShardFailure> failures = S.FailureReasons
             .OrderBy(f => f.Key)
-            .Select(f => new ShardFailure(S.FirstShard + f.Key, ShardSlot.Attempts(S.Slots[f.Key]), f.Value))
+            .Select(f => new ShardFailure(S.FirstShard + f.Key, Attempts(f.Key), f.Value))
             .ToArray();
         return Task.FromResult(failures);
     }
@@ -172,8 +210,9 @@ internal sealed partial class ShardPartitionGrain(
                 throw new ArgumentException($"Partition {plan.GrainKey} must hold at least one shard (plan says {plan.ShardCount}).", nameof(plan));
             }
             S.FirstShard = plan.FirstShard;
-            S.MaxAttempts = Math.Clamp(plan.MaxAttempts, 1, ShardSlot.MaxAttempts);
-            S.Slots = new byte[plan.ShardCount];
+            S.ShardCount = plan.ShardCount;
+            S.MaxAttempts = Math.Max(1, plan.MaxAttempts);
+            S.Statuses = ShardStatusBits.Create(plan.ShardCount);
         }
     }
 
@@ -188,19 +227,45 @@ internal sealed partial class ShardPartitionGrain(
     private int OffsetOf(int shard)
     {
         var offset = shard - S.FirstShard;
-        if (offset < 0 || offset >= S.Slots.Length)
+        if (offset < 0 || offset >= S.ShardCount)
         {
             throw new ArgumentOutOfRangeException(nameof(shard), shard,
-                $"Shard {shard} is not in partition {this.GetPrimaryKeyString()} (shards {S.FirstShard}..{S.FirstShard + S.Slots.Length - 1}).");
+                $"Shard {shard} is not in partition {this.GetPrimaryKeyString()} (shards {S.FirstShard}..{S.FirstShard + S.ShardCount - 1}).");
         }
         return offset;
     }
 
+    private ShardStatus StatusOf(int offset) => _leases.ContainsKey(offset) ? ShardStatus.Leased : ShardStatusBits.Get(S.Statuses, offset);
+
+    private int FailedAttempts(int offset) => S.FailedAttempts.GetValueOrDefault(offset);
+
+    /// <summary>Attempts so far: the failed ones, plus the one running or the one that succeeded.</summary>
+    private int Attempts(int offset) => FailedAttempts(offset) + (StatusOf(offset) is ShardStatus.Leased or ShardStatus.Done ? 1 : 0);
+
+    private void SetStatus(int offset, ShardStatus status)
+    {
+        Count(ShardStatusBits.Get(S.Statuses, offset), -1);
+        ShardStatusBits.Set(S.Statuses, offset, status);
+        Count(status, +1);
+    }
+
+    private void Count(ShardStatus status, int sign)
+    {
+        if (status == ShardStatus.Done)
+        {
+            _done += sign;
+        }
+        else if (status == ShardStatus.Failed)
+        {
+            _failed += sign;
+        }
+    }
+
     /// <summary>Expired leases (their worker died or stalled) count as a failed attempt and make the shard leasable again.</summary>
-    private bool ReclaimExpiredLeases(DateTimeOffset now)
+    private void ReclaimExpiredLeases(DateTimeOffset now)
     {
         List<int>? expired = null;
-        foreach (var (offset, lease) in S.Leases)
+        foreach (var (offset, lease) in _leases)
         {
             if (lease.ExpiresAt <= now)
             {
@@ -209,39 +274,36 @@ internal sealed partial class ShardPartitionGrain(
         }
         if (expired is null)
         {
-            return false;
+            return;
         }
         foreach (var offset in expired)
         {
-            var worker = S.Leases[offset].WorkerId;
-            S.Leases.Remove(offset);
+            var worker = _leases[offset].WorkerId;
+            _leases.Remove(offset);
             LogLeaseExpired(logger, S.FirstShard + offset, worker);
             GiveUpOrRetry(offset, $"Lease expired: worker {worker} stopped renewing (its silo may have died).");
         }
-        return true;
+        Changed(persist: true);
     }
 
     private void GiveUpOrRetry(int offset, string reason)
     {
-        var attempts = ShardSlot.Attempts(S.Slots[offset]);
+        var attempts = FailedAttempts(offset) + 1;
+        S.FailedAttempts[offset] = attempts;
         if (attempts >= S.MaxAttempts)
         {
-            S.Slots[offset] = ShardSlot.Make(ShardStatus.Failed, attempts);
+            SetStatus(offset, ShardStatus.Failed);
             S.FailureReasons[offset] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
-        }
-        else
-        {
-            S.Slots[offset] = ShardSlot.Make(ShardStatus.Pending, attempts);
         }
     }
 
     private int NextPending()
     {
-        var count = S.Slots.Length;
+        var count = S.ShardCount;
         for (var i = 0; i < count; i++)
         {
-            var offset = (S.Cursor + i) % count;
-            if (ShardSlot.Status(S.Slots[offset]) == ShardStatus.Pending)
+            var offset = (_cursor + i) % count;
+            if (ShardStatusBits.Get(S.Statuses, offset) == ShardStatus.Pending && !_leases.ContainsKey(offset))
             {
                 return offset;
             }
@@ -249,57 +311,104 @@ internal sealed partial class ShardPartitionGrain(
         return -1;
     }
 
-    private PartitionSummary Summary(int partition)
+    /// <summary>Records that something changed and makes sure one flush (a write if needed, then a report) follows within the interval.</summary>
+    private void Changed(bool persist)
     {
-        int pending = 0, leased = 0, done = 0, failed = 0;
-        foreach (var slot in S.Slots)
+        _writeDue |= persist;
+        _reportDue = true;
+        if (_flushScheduled)
         {
-            switch (ShardSlot.Status(slot))
-            {
-                case ShardStatus.Pending: pending++; break;
-                case ShardStatus.Leased: leased++; break;
-                case ShardStatus.Done: done++; break;
-                default: failed++; break;
-            }
+            return;
         }
+        _flushScheduled = true;
+        if (_flushTimer is null)
+        {
+            _flushTimer = this.RegisterGrainTimer(OnFlushTimerAsync, new GrainTimerCreationOptions(_persistInterval, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            _flushTimer.Change(_persistInterval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task OnFlushTimerAsync(CancellationToken cancellationToken)
+    {
+        _flushScheduled = false;
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // Storage refused or is unreachable: keep the outcomes and try again at the next interval.
+            LogFlushFailed(logger, e, this.GetPrimaryKeyString());
+            Changed(persist: true);
+        }
+    }
+
+    /// <summary>Writes the state if an outcome is unwritten, then reports to the job if anything changed since the last report.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_writeDue)
+        {
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (InconsistentStateException)
+            {
+                // Another activation wrote this partition: its state wins; reload rather than build on ours.
+                DeactivateOnIdle();
+                throw;
+            }
+            _writeDue = false;
+        }
+        if (_reportDue)
+        {
+            await ReportAsync(JobId);
+        }
+    }
+
+    private Task ReportAsync(string jobId)
+    {
+        _reportDue = false;
+        return GrainFactory.GetGrain<IJobGrain>(jobId).ReportPartitionAsync(Summary(PartitionIndex, NextVersion()));
+    }
+
+    /// <summary>
+    /// Report versions are clock ticks (bumped when the clock has not moved), so a later activation — on another
+    /// silo, after the earlier one's silo was declared dead seconds ago — reports above anything the earlier one sent,
+    /// without a write to remember a counter.
+    /// </summary>
+    private long NextVersion() => _version = Math.Max(_version + 1, time.GetUtcNow().UtcTicks);
+
+    private PartitionSummary Summary(int partition, long version)
+    {
+        var leased = _leases.Count;
         return new PartitionSummary
         {
             Partition = partition,
-            Version = S.Version,
-            Shards = S.Slots.Length,
-            Pending = pending,
+            Version = version,
+            Shards = S.ShardCount,
+            Pending = S.ShardCount - _done - _failed - leased,
             Leased = leased,
-            Done = done,
-            Failed = failed,
+            Done = _done,
+            Failed = _failed,
             Images = S.Images,
             FailedImages = S.FailedImages,
             InputBytes = S.InputBytes,
             AlreadyCommitted = S.AlreadyCommitted,
             AlreadyCommittedImages = S.AlreadyCommittedImages,
-            EarliestLeaseExpiry = S.Leases.Count == 0 ? null : S.Leases.Values.Min(l => l.ExpiresAt),
+            EarliestLeaseExpiry = leased == 0 ? null : _leases.Values.Min(l => l.ExpiresAt),
         };
     }
-
-    private async Task PersistAsync()
-    {
-        S.Version++;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // The in-memory state is now ahead of storage; reload it on the next call rather than build on it.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
-
-    private Task ReportAsync(string jobId) => GrainFactory.GetGrain<IJobGrain>(jobId).ReportPartitionAsync(Summary(PartitionIndex));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of shard {Shard} expired (worker {Worker}); the shard can be leased again")]
     private static partial void LogLeaseExpired(ILogger logger, int shard, string worker);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {Shard} completed again; counted once")]
     private static partial void LogDuplicateCompletion(ILogger logger, int shard);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: writing its state failed; retrying at the next interval")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception, string partition);
 }
