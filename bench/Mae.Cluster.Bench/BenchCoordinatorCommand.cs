@@ -85,9 +85,22 @@ internal static class BenchCoordinatorCommand
             DefaultValueFactory = _ => new WorkerOptions().RunPollWait.TotalSeconds,
         };
 
+        var persistInterval = new Option<double>("--persist-interval")
+        {
+            Description = "How long a partition gathers shard outcomes into one storage write, in seconds (Mae:Coordinator:PersistInterval).",
+            DefaultValueFactory = _ => new CoordinatorOptions().PersistInterval.TotalSeconds,
+        };
+        persistInterval.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 60)
+            {
+                r.AddError("--persist-interval must be between 0 and 60 seconds.");
+            }
+        });
+
         var command = new Command("coordinator", "Shard lease+complete per second, bytes persisted and grain calls per completion, with a no-op pipeline.")
         {
-            shards, storage, connectionString, workers, partitionSize, shardSeconds, pollWait,
+            shards, storage, connectionString, workers, partitionSize, shardSeconds, pollWait, persistInterval,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -98,7 +111,8 @@ internal static class BenchCoordinatorCommand
                 parse.GetValue(workers),
                 parse.GetValue(partitionSize),
                 TimeSpan.FromSeconds(parse.GetValue(shardSeconds)),
-                TimeSpan.FromSeconds(parse.GetValue(pollWait)));
+                TimeSpan.FromSeconds(parse.GetValue(pollWait)),
+                TimeSpan.FromSeconds(parse.GetValue(persistInterval)));
             if (settings.Storage == Azure && string.IsNullOrWhiteSpace(settings.ConnectionString))
             {
                 throw new RequestRefusedException("--storage azure needs --connection-string (or Mae__Cluster__ConnectionString), e.g. Azurite's development connection string.");
@@ -109,7 +123,8 @@ internal static class BenchCoordinatorCommand
         return command;
     }
 
-    private sealed record Settings(int Shards, string Storage, string? ConnectionString, int Workers, int PartitionSize, TimeSpan ShardTime, TimeSpan PollWait);
+    private sealed record Settings(int Shards, string Storage, string? ConnectionString, int Workers, int PartitionSize, TimeSpan ShardTime, TimeSpan PollWait,
+        TimeSpan PersistInterval);
 
     private static async Task RunAsync(Settings settings, CancellationToken cancellationToken)
     {
@@ -121,7 +136,7 @@ internal static class BenchCoordinatorCommand
         {
             var client = new MaeClusterClient(host.Services.GetRequiredService<IClusterClient>());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"machine: {Environment.ProcessorCount} cores; one in-process silo, {settings.Workers} no-op workers, partition size {settings.PartitionSize}, grain storage {StorageName(settings)}"));
+                $"machine: {Environment.ProcessorCount} cores; one in-process silo, {settings.Workers} no-op workers, partition size {settings.PartitionSize}, persist interval {settings.PersistInterval.TotalMilliseconds:F0} ms, grain storage {StorageName(settings)}"));
             // A small job first, so the measured one finds the code compiled and the grains' storage initialised.
             await MeasureAsync(client, WarmUpShards, reportProgress: false, cancellationToken).ConfigureAwait(false);
             var before = tally.Snapshot();
@@ -172,7 +187,11 @@ internal static class BenchCoordinatorCommand
                 sp.GetRequiredKeyedService<IGrainStorage>(MeasuredStorage), sp.GetRequiredService<IGrainStorageSerializer>(), tally));
         });
         builder.Services.AddMaeCoordinator();
-        builder.Services.Configure<CoordinatorOptions>(o => o.PartitionSize = settings.PartitionSize);
+        builder.Services.Configure<CoordinatorOptions>(o =>
+        {
+            o.PartitionSize = settings.PartitionSize;
+            o.PersistInterval = settings.PersistInterval;
+        });
         // Idle workers ask again quickly, so the job starts as soon as it is enumerated.
         builder.Services.Configure<WorkerOptions>(o =>
         {

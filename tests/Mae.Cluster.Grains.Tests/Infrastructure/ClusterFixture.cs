@@ -21,6 +21,8 @@ public class ClusterFixture : IAsyncLifetime
 
     internal RecordingJobOutput Outputs { get; } = new();
 
+    internal GrainCallCounter Calls { get; } = new();
+
     public InProcessTestCluster Cluster { get; }
 
     public IClusterClient Client => Cluster.Client;
@@ -31,6 +33,7 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((options, silo) =>
         {
             var services = silo.Services;
+            silo.AddIncomingGrainCallFilter(Calls);
             services.AddGrainStorage(GrainStorageNames.Jobs, (sp, _) => Storage.ForSilo(sp.GetRequiredService<Serializer>()));
             services.AddSingleton<IJobInputCatalog, FakeInputCatalog>();
             services.AddSingleton<IJobOutputCommitter>(Outputs);

@@ -34,11 +34,10 @@ public sealed class SiloProcessFailureTests(AzuriteWithTables storage)
             Assert.Equal(Shards, status.ShardsDone);
             Assert.Equal(0, status.ShardsFailed);
             Assert.All(after.Values, r => Assert.Equal(ShardState.Done, r.State));
-            // The leases it died holding expired and counted as an attempt, and the survivor leased them again. (Which
-            // shards those were cannot be read reliably: the snapshot above is a moment old, and after the kill the
-            // short leases expire while the membership is still noticing the death. No shard fails here and a
-            // released lease gives its attempt back, so a second attempt means an expired lease.)
-            Assert.Contains(after.Values, r => r.Attempts > 1);
+            // The leases it died holding either expired (their partition lived on the survivor: an attempt counted) or
+            // vanished with their partition's activation (leases are soft state: no attempt counted), and the survivor
+            // leased those shards again. Either way no shard needed more than the one repeat.
+            Assert.All(after.Values, r => Assert.InRange(r.Attempts, 1, 2));
             Assert.False(survivor.HasExited);
             await AssertEveryImageExactlyOnceAsync(cluster, data, status);
         }
