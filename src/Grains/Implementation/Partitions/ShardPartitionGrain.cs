@@ -111,7 +111,7 @@ internal sealed partial class ShardPartitionGrain(
         // Accepted whoever holds the lease now: the output is deterministic, so any finished attempt is the result.
         // A current holder's next renewal is refused, which stops its redundant work.
         _leases.Remove(offset);
-        S.FailureReasons.Remove(offset);
+        S.FailureReasons?.Remove(offset);
         SetStatus(offset, ShardStatus.Done);
         S.Images += result.Images;
         S.FailedImages += result.FailedImages;
@@ -185,7 +185,7 @@ internal sealed partial class ShardPartitionGrain(
 
     public Task<IReadOnlyList<ShardFailure>> GetFailuresAsync()
     {
-        IReadOnlyList<ShardFailure> failures = S.FailureReasons
+        IReadOnlyList<ShardFailure> failures = (S.FailureReasons ?? [])
             .OrderBy(f => f.Key)
             .Select(f => new ShardFailure(S.FirstShard + f.Key, Attempts(f.Key), f.Value))
             .ToArray();
@@ -237,7 +237,7 @@ internal sealed partial class ShardPartitionGrain(
 
     private ShardStatus StatusOf(int offset) => _leases.ContainsKey(offset) ? ShardStatus.Leased : ShardStatusBits.Get(S.Statuses, offset);
 
-    private int FailedAttempts(int offset) => S.FailedAttempts.GetValueOrDefault(offset);
+    private int FailedAttempts(int offset) => S.FailedAttempts?.GetValueOrDefault(offset) ?? 0;
 
     /// <summary>Attempts so far: the failed ones, plus the one running or the one that succeeded.</summary>
     private int Attempts(int offset) => FailedAttempts(offset) + (StatusOf(offset) is ShardStatus.Leased or ShardStatus.Done ? 1 : 0);
@@ -289,11 +289,11 @@ internal sealed partial class ShardPartitionGrain(
     private void GiveUpOrRetry(int offset, string reason)
     {
         var attempts = FailedAttempts(offset) + 1;
-        S.FailedAttempts[offset] = attempts;
+        (S.FailedAttempts ??= [])[offset] = attempts;
         if (attempts >= S.MaxAttempts)
         {
             SetStatus(offset, ShardStatus.Failed);
-            S.FailureReasons[offset] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
+            (S.FailureReasons ??= [])[offset] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason;
         }
     }
 

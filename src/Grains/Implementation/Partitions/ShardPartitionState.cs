@@ -14,11 +14,12 @@ internal sealed class ShardPartitionState
     /// <summary>Each shard's <see cref="ShardStatus"/> at two bits (<see cref="ShardStatusBits"/>); empty until the first call.</summary>
     [Id(3)] public byte[] Statuses { get; set; } = [];
 
-    /// <summary>Failed attempts (including expired leases) by shard offset, for the shards that had any.</summary>
-    [Id(4)] public Dictionary<int, int> FailedAttempts { get; set; } = [];
+    /// <summary>Failed attempts (including expired leases) by shard offset, for the shards that had any; null for none.</summary>
+    /// <remarks>Null rather than empty: the JSON storage serializer writes a long type name for every dictionary.</remarks>
+    [Id(4)] public Dictionary<int, int>? FailedAttempts { get; set; }
 
-    /// <summary>Last reason of each failed shard, by offset.</summary>
-    [Id(5)] public Dictionary<int, string> FailureReasons { get; set; } = [];
+    /// <summary>Last reason of each failed shard, by offset; null for none.</summary>
+    [Id(5)] public Dictionary<int, string>? FailureReasons { get; set; }
 
     [Id(6)] public long Images { get; set; }
     [Id(7)] public long FailedImages { get; set; }
