@@ -11,9 +11,13 @@ public interface IShardPartitionGrain : IGrainWithStringKey
     [Alias("Lease")]
     Task<ShardLease?> LeaseAsync(PartitionPlan plan, string workerId);
 
-    /// <summary>Extends a lease; false when it is no longer this worker's (expired and re-leased, done, or abandoned by a cancel).</summary>
+    /// <summary>
+    /// Extends a lease; false when it is no longer this worker's (expired and re-leased, done, or abandoned by a cancel).
+    /// A lease this partition no longer knows (leases are not persisted: its activation was lost) is taken back by
+    /// <paramref name="workerId"/> if nobody else leased the shard meanwhile, so work in flight is not thrown away.
+    /// </summary>
     [Alias("Renew")]
-    Task<bool> RenewAsync(int shard, Guid leaseId);
+    Task<bool> RenewAsync(int shard, Guid leaseId, string workerId);
 
     /// <summary>
     /// Records a processed shard. Idempotent: a shard counts once, however many workers finish it (output is

@@ -14,11 +14,21 @@ internal sealed class SharedGrainStorage
 {
     private readonly ConcurrentDictionary<(string State, GrainId Grain), (byte[] Data, string ETag)> _records = new();
     private readonly ConcurrentDictionary<string, WriteCounter> _writes = new();
+    private readonly ConcurrentDictionary<string, int> _reads = new();
 
     public IGrainStorage ForSilo(Serializer serializer) => new SiloView(this, serializer);
 
     /// <summary>Writes and bytes written so far by the grains of one job (its job grain and partitions).</summary>
     public (long Writes, long Bytes) WrittenBy(string jobId) => _writes.TryGetValue(jobId, out var c) ? (c.Writes, c.Bytes) : (0, 0);
+
+    /// <summary>State reads so far by the grains of one job: one per activation of its job grain or a partition.</summary>
+    public int ReadsBy(string jobId) => _reads.GetValueOrDefault(jobId);
+
+    private static string JobOf(GrainId grainId)
+    {
+        var key = grainId.Key.ToString()!;
+        return key.Contains('/', StringComparison.Ordinal) ? key[..key.LastIndexOf('/')] : key;
+    }
 
     private sealed class WriteCounter
     {
@@ -30,6 +40,7 @@ internal sealed class SharedGrainStorage
     {
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
+            store._reads.AddOrUpdate(JobOf(grainId), 1, (_, n) => n + 1);
             if (store._records.TryGetValue((stateName, grainId), out var record))
             {
                 grainState.State = serializer.Deserialize<T>(record.Data);
@@ -55,9 +66,7 @@ internal sealed class SharedGrainStorage
             }
             grainState.ETag = etag;
             grainState.RecordExists = true;
-            var key0 = grainId.Key.ToString()!;
-            var job = key0.Contains('/', StringComparison.Ordinal) ? key0[..key0.LastIndexOf('/')] : key0;
-            var counter = store._writes.GetOrAdd(job, _ => new WriteCounter());
+            var counter = store._writes.GetOrAdd(JobOf(grainId), _ => new WriteCounter());
             Interlocked.Increment(ref counter.Writes);
             Interlocked.Add(ref counter.Bytes, data.Length);
             return Task.CompletedTask;

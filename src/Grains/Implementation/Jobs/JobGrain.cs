@@ -28,7 +28,7 @@ internal sealed partial class JobGrain(
     private PartitionSummary[]? _summaries;
     private JobTotals _totals = new();
 
-    private int _turn;
+    private uint _turn;
     private (DateTimeOffset At, long Images, int Finished)? _rateStart;
 
     private JobGrainState S => state.State;
@@ -404,7 +404,7 @@ internal sealed partial class JobGrain(
                 open[count++] = p;
             }
         }
-        return count == 0 ? -1 : open[_turn++ % count];
+        return count == 0 ? -1 : open[(int)(_turn++ % (uint)count)];
     }
 
     private PartitionPhase PhaseOf(int partition) => S.Progress!.PhaseOf(partition);

@@ -88,13 +88,30 @@ internal sealed partial class ShardPartitionGrain(
         return new ShardLease(plan.JobId, plan.Partition, S.FirstShard + offset, lease.LeaseId, lease.ExpiresAt, attempt);
     }
 
-    public Task<bool> RenewAsync(int shard, Guid leaseId)
+    public Task<bool> RenewAsync(int shard, Guid leaseId, string workerId)
     {
-        if (!S.IsInitialized || (S.Cancelled && S.AbandonInFlight) || !_leases.TryGetValue(OffsetOf(shard), out var lease) || lease.LeaseId != leaseId)
+        if (!S.IsInitialized || (S.Cancelled && S.AbandonInFlight))
         {
             return Task.FromResult(false);
         }
-        lease.ExpiresAt = time.GetUtcNow() + _leaseDuration;
+        var offset = OffsetOf(shard);
+        var expiresAt = time.GetUtcNow() + _leaseDuration;
+        if (_leases.TryGetValue(offset, out var lease))
+        {
+            if (lease.LeaseId != leaseId)
+            {
+                return Task.FromResult(false);
+            }
+            lease.ExpiresAt = expiresAt;
+            return Task.FromResult(true);
+        }
+        if (ShardStatusBits.Get(S.Statuses, offset) != ShardStatus.Pending)
+        {
+            return Task.FromResult(false);
+        }
+        // A lease from before this activation: the shard is still pending and nobody else has it, so let it run on.
+        _leases[offset] = new LeaseRecord { LeaseId = leaseId, ExpiresAt = expiresAt, WorkerId = workerId };
+        Changed(persist: false);
         return Task.FromResult(true);
     }
 
@@ -213,6 +230,8 @@ internal sealed partial class ShardPartitionGrain(
             S.ShardCount = plan.ShardCount;
             S.MaxAttempts = Math.Max(1, plan.MaxAttempts);
             S.Statuses = ShardStatusBits.Create(plan.ShardCount);
+            // Written with the first flush, so a later activation knows its shards and can take back leases it lost.
+            Changed(persist: true);
         }
     }
 

@@ -271,7 +271,7 @@ public sealed partial class ShardWorker(
         var lease = held.Lease;
         try
         {
-            if (!await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId).ConfigureAwait(false))
+            if (!await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId, workerId).ConfigureAwait(false))
             {
                 held.Abandon(); // Done elsewhere, re-leased after expiry, or the job was cancelled: stop spending the device on it.
             }
