@@ -12,5 +12,6 @@ internal static class BenchCli
         BenchDecodeCommand.Create(),
         BenchCoordinatorCommand.Create(),
         BenchClusterCommand.Create(),
+        BenchEnumerateCommand.Create(),
     };
 }

@@ -9,7 +9,7 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void ShardIHoldsSortedPathsFromITimesSizeUpToTheNextMultiple()
     {
-        var shards = LooseImageSharding.Group(SevenPaths, 3);
+        var shards = BuilderGrouping.Group(SevenPaths, 3);
 
         Assert.Equal([0, 1, 2], shards.Select(s => s.Index));
         Assert.Equal(["a/1.jpg", "a/2.png", "b/3.jpg"], shards[0].Images.Select(i => i.ImagePath));
@@ -21,8 +21,8 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void AddingImagesAtTheEndLeavesEarlierFullShardsUnchanged()
     {
-        var before = LooseImageSharding.Group(SevenPaths, 3);
-        var after = LooseImageSharding.Group([.. SevenPaths, "e/8.jpg", "e/9.jpg"], 3);
+        var before = BuilderGrouping.Group(SevenPaths, 3);
+        var after = BuilderGrouping.Group([.. SevenPaths, "e/8.jpg", "e/9.jpg"], 3);
 
         Assert.Equal(before[0].Images, after[0].Images);
         Assert.Equal(before[1].Images, after[1].Images);
@@ -33,7 +33,7 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void KeyIsTheRelativePathWithoutItsLastExtension()
     {
-        var shard = Assert.Single(LooseImageSharding.Group(["dir/photo.v2.JPG", "dir/sub/x.png", "noext", "z/.jpg"], 10));
+        var shard = Assert.Single(BuilderGrouping.Group(["dir/photo.v2.JPG", "dir/sub/x.png", "noext", "z/.jpg"], 10));
 
         Assert.Equal(["dir/photo.v2", "dir/sub/x", "noext", "z/.jpg"], shard.Images.Select(i => i.Key));
         Assert.Equal("dir/photo.v2.JPG", shard.Images[0].ImagePath);
@@ -43,7 +43,7 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void ImagesSharingAKeyKeepTheFirstAndMarkTheLater()
     {
-        var shards = LooseImageSharding.Group(["x.jpeg", "x.jpg", "x.png", "y.png"], 2);
+        var shards = BuilderGrouping.Group(["x.jpeg", "x.jpg", "x.png", "y.png"], 2);
 
         Assert.Null(shards[0].Images[0].Error);
         Assert.Equal("duplicate key: 'x' is also the key of 'x.jpeg'; the first is kept", shards[0].Images[1].Error);
@@ -54,7 +54,7 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void UnsafePathIsMarkedAndItsKeyEscaped()
     {
-        var shard = Assert.Single(LooseImageSharding.Group(["../up.jpg", "ok.jpg"], 5));
+        var shard = Assert.Single(BuilderGrouping.Group(["../up.jpg", "ok.jpg"], 5));
 
         Assert.Equal("%2E%2E/up", shard.Images[0].Key);
         Assert.StartsWith("unsafe image path: '../up.jpg'", shard.Images[0].Error, StringComparison.Ordinal);
@@ -66,13 +66,13 @@ public sealed class LooseImageShardingTests
     [InlineData(-4)]
     public void ShardSizeBelowOneIsRefused(int shardSize)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => LooseImageSharding.Group(SevenPaths, shardSize));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BuilderGrouping.Group(SevenPaths, shardSize));
     }
 
     [Fact]
     public void UnsortedPathsAreRefused()
     {
-        var error = Assert.Throws<ArgumentException>(() => LooseImageSharding.Group(["b.jpg", "a.jpg"], 2));
+        var error = Assert.Throws<ArgumentException>(() => BuilderGrouping.Group(["b.jpg", "a.jpg"], 2));
 
         Assert.Contains("path 1 'a.jpg' does not come after 'b.jpg'", error.Message, StringComparison.Ordinal);
     }
@@ -80,23 +80,23 @@ public sealed class LooseImageShardingTests
     [Fact]
     public void RepeatedPathsAreRefused()
     {
-        Assert.Throws<ArgumentException>(() => LooseImageSharding.Group(["a.jpg", "a.jpg"], 2));
+        Assert.Throws<ArgumentException>(() => BuilderGrouping.Group(["a.jpg", "a.jpg"], 2));
     }
 
     [Fact]
     public void OrdinalNotCultureOrderIsRequired()
     {
         // Ordinal order puts upper case first; a culture-aware sort would not.
-        var shards = LooseImageSharding.Group(["B.jpg", "a.jpg"], 1);
+        var shards = BuilderGrouping.Group(["B.jpg", "a.jpg"], 1);
 
         Assert.Equal("B.jpg", shards[0].Images[0].ImagePath);
-        Assert.Throws<ArgumentException>(() => LooseImageSharding.Group(["a.jpg", "B.jpg"], 1));
+        Assert.Throws<ArgumentException>(() => BuilderGrouping.Group(["a.jpg", "B.jpg"], 1));
     }
 
     [Fact]
     public void EmptyListingGivesNoShards()
     {
-        Assert.Empty(LooseImageSharding.Group([], 10));
+        Assert.Empty(BuilderGrouping.Group([], 10));
         Assert.Equal(0, LooseImageSharding.ShardCount(0, 10));
     }
 }

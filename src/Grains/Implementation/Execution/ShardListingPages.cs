@@ -9,20 +9,37 @@ namespace Mae.Cluster.Grains.Execution;
 /// <summary>
 /// A job's shard list, stored next to its output as fixed-size JSON pages (<c>_job/shards/page_000000.json</c>), so
 /// no grain ever carries it: the coordinator keeps only the count, and a worker reads the one page holding its shard.
+/// Pages are written as the input is listed (<see cref="StagedShardListing"/>), so no silo holds the whole listing.
 /// </summary>
 internal static class ShardListingPages
 {
     public const int PageSize = 1024;
 
-    public static string PagePath(int page) => string.Create(CultureInfo.InvariantCulture, $"_job/shards/page_{page:D6}.json");
+    public const string Folder = "_job/shards/";
 
-    public static async Task WriteAsync(IObjectStore output, IReadOnlyList<InputShard> shards, CancellationToken cancellationToken)
+    public static string PagePath(int page) => Folder + PageName(page);
+
+    /// <summary>A page's file name (<c>page_000000.json</c>), the same wherever its pages are staged.</summary>
+    public static string PageName(int page) => string.Create(CultureInfo.InvariantCulture, $"page_{page:D6}.json");
+
+    /// <summary>Opens a page: a JSON array of entries, written one shard at a time (<see cref="WriteEntry"/>).</summary>
+    public static void StartPage(Utf8JsonWriter page)
     {
-        for (var first = 0; first < shards.Count; first += PageSize)
-        {
-            var page = shards.Skip(first).Take(PageSize).Select(s => new Entry(s.TarPath, s.Images)).ToArray();
-            await output.WriteAsync(PagePath(first / PageSize), JsonSerializer.SerializeToUtf8Bytes(page), cancellationToken).ConfigureAwait(false);
-        }
+        ArgumentNullException.ThrowIfNull(page);
+        page.WriteStartArray();
+    }
+
+    /// <summary>One shard's entry, exactly as a whole page serialised at once would hold it.</summary>
+    public static void WriteEntry(Utf8JsonWriter page, InputShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        JsonSerializer.Serialize(page, new Entry(shard.TarPath, shard.Images));
+    }
+
+    public static void EndPage(Utf8JsonWriter page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.WriteEndArray();
     }
 
     private static async Task<Entry[]> ReadPageAsync(IObjectStore output, int page, CancellationToken cancellationToken)
