@@ -159,7 +159,7 @@ public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo c
         environment["Mae__Cluster__Clustering"] = "Cassandra";
         var refused = await BuiltProgram.Mae.RunAsync(environment, "list", "--config", config);
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("Mae:Cluster:Clustering must be Development or AzureStorage.", refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("Mae:Cluster:Clustering must be Development, AzureStorage or Postgres.", refused.StdErr, StringComparison.Ordinal);
     }
 
     private static string NewJobId(string what) => $"cli-{what}-{Guid.NewGuid():N}";
