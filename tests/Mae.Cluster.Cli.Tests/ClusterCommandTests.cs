@@ -144,6 +144,24 @@ public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo c
     }
 
     [Fact]
+    public async Task UnreachablePostgresClusterFailsNamingTheDatabaseButNotThePassword()
+    {
+        var nobody = LoopbackPorts.Free();
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var environment = new Dictionary<string, string>(silo.Environment)
+        {
+            ["Mae__Cluster__Clustering"] = "Postgres",
+            ["Mae__Cluster__ConnectionString"] = $"Host=127.0.0.1;Port={nobody};Database=mae;Username=mae;Password={password}",
+        };
+
+        var list = await BuiltProgram.Mae.RunAsync(environment, "list");
+
+        Assert.Equal(1, list.ExitCode);
+        Assert.Contains($"Cannot reach the Mae cluster at cluster '{silo.ClusterId}' (service 'mae-test', Postgres clustering in PostgreSQL 127.0.0.1:{nobody}/mae as mae)", list.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, list.StdErr + list.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigFileNamesTheClusterAndEnvironmentVariablesOverrideIt()
     {
         var config = silo.Temp.Combine($"cluster-{Guid.NewGuid():N}.json");
