@@ -73,26 +73,19 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.UseOrleansClient(client =>
         {
-            if (options.Clustering is MaeClusterOptions.AzureStorage or MaeClusterOptions.Postgres)
-            {
-                client.Configure<Orleans.Configuration.ClusterOptions>(o =>
-                {
-                    o.ClusterId = options.ClusterId;
-                    o.ServiceId = options.ServiceId;
-                });
-            }
-            var connection = options.ConnectionString!;
             switch (options.Clustering)
             {
                 case MaeClusterOptions.AzureStorage:
-                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+                    NameCluster(client, options);
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(options.ConnectionString));
                     break;
                 case MaeClusterOptions.Postgres:
+                    NameCluster(client, options);
                     // The gateways the silos list in the membership table; the silos create the tables, the client only reads.
                     client.UseAdoNetClustering(o =>
                     {
                         o.Invariant = "Npgsql";
-                        o.ConnectionString = connection;
+                        o.ConnectionString = options.ConnectionString;
                     });
                     break;
                 default:
@@ -122,6 +115,14 @@ public sealed class ClusterConnection : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The cluster and service whose gateways the membership table lists.</summary>
+    private static void NameCluster(IClientBuilder client, MaeClusterOptions options) =>
+        client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
 
     /// <summary>Where the client looks for the cluster, without the connection string (it holds the account key or password).</summary>
     private static string Describe(MaeClusterOptions options) => options.Clustering switch
