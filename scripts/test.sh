@@ -11,6 +11,9 @@ need_apt=()
 /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || need_apt+=(python3-pil python3-numpy)
 # The system libjpeg-turbo (SIMD) for JPEG decoding; without it the slower copy inside SkiaSharp is used.
 ldconfig -p 2>/dev/null | grep -q libturbojpeg.so.0 || need_apt+=(libturbojpeg0)
+# PostgreSQL's server programs (initdb, pg_ctl): the Postgres tests start a throw-away server of their own. Debian keeps
+# them in /usr/lib/postgresql/VERSION/bin, off PATH; the tests look there too.
+command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Mae.Cluster.Client;
 
@@ -72,19 +73,24 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.UseOrleansClient(client =>
         {
-            if (options.Clustering == MaeClusterOptions.AzureStorage)
+            switch (options.Clustering)
             {
-                var connection = options.ConnectionString!;
-                client.Configure<Orleans.Configuration.ClusterOptions>(o =>
-                {
-                    o.ClusterId = options.ClusterId;
-                    o.ServiceId = options.ServiceId;
-                });
-                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
-            }
-            else
-            {
-                client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+                case MaeClusterOptions.AzureStorage:
+                    NameCluster(client, options);
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(options.ConnectionString));
+                    break;
+                case MaeClusterOptions.Postgres:
+                    NameCluster(client, options);
+                    // The gateways the silos list in the membership table; the silos create the tables, the client only reads.
+                    client.UseAdoNetClustering(o =>
+                    {
+                        o.Invariant = "Npgsql";
+                        o.ConnectionString = options.ConnectionString;
+                    });
+                    break;
+                default:
+                    client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+                    break;
             }
         });
         var host = builder.Build();
@@ -110,10 +116,35 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Where the client looks for the cluster, without the connection string (it holds the account key).</summary>
-    private static string Describe(MaeClusterOptions options) => options.Clustering == MaeClusterOptions.AzureStorage
-        ? $"cluster '{options.ClusterId}' (service '{options.ServiceId}', AzureStorage clustering)"
-        : string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{options.GatewayPort} (cluster '{options.ClusterId}', service '{options.ServiceId}', Development clustering)");
+    /// <summary>The cluster and service whose gateways the membership table lists.</summary>
+    private static void NameCluster(IClientBuilder client, MaeClusterOptions options) =>
+        client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+    /// <summary>Where the client looks for the cluster, without the connection string (it holds the account key or password).</summary>
+    private static string Describe(MaeClusterOptions options) => options.Clustering switch
+    {
+        MaeClusterOptions.AzureStorage => $"cluster '{options.ClusterId}' (service '{options.ServiceId}', AzureStorage clustering)",
+        MaeClusterOptions.Postgres => $"cluster '{options.ClusterId}' (service '{options.ServiceId}', Postgres clustering in {DescribeDatabase(options.ConnectionString!)})",
+        _ => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{options.GatewayPort} (cluster '{options.ClusterId}', service '{options.ServiceId}', Development clustering)"),
+    };
+
+    /// <summary>Host, port, database and user of a PostgreSQL connection string; never its password.</summary>
+    private static string DescribeDatabase(string connectionString)
+    {
+        try
+        {
+            var database = new NpgsqlConnectionStringBuilder(connectionString);
+            return string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {database.Host}:{database.Port}/{database.Database} as {database.Username}");
+        }
+        catch (ArgumentException)
+        {
+            return "PostgreSQL (Mae:Cluster:ConnectionString is not a PostgreSQL connection string)";
+        }
+    }
 
     /// <summary>Closes the connection, within five seconds even when the cluster has gone away.</summary>
     public async ValueTask DisposeAsync()

@@ -144,6 +144,24 @@ public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo c
     }
 
     [Fact]
+    public async Task UnreachablePostgresClusterFailsNamingTheDatabaseButNotThePassword()
+    {
+        var nobody = LoopbackPorts.Free();
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var environment = new Dictionary<string, string>(silo.Environment)
+        {
+            ["Mae__Cluster__Clustering"] = "Postgres",
+            ["Mae__Cluster__ConnectionString"] = $"Host=127.0.0.1;Port={nobody};Database=mae;Username=mae;Password={password}",
+        };
+
+        var list = await BuiltProgram.Mae.RunAsync(environment, "list");
+
+        Assert.Equal(1, list.ExitCode);
+        Assert.Contains($"Cannot reach the Mae cluster at cluster '{silo.ClusterId}' (service 'mae-test', Postgres clustering in PostgreSQL 127.0.0.1:{nobody}/mae as mae)", list.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, list.StdErr + list.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigFileNamesTheClusterAndEnvironmentVariablesOverrideIt()
     {
         var config = silo.Temp.Combine($"cluster-{Guid.NewGuid():N}.json");
@@ -159,7 +177,7 @@ public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo c
         environment["Mae__Cluster__Clustering"] = "Cassandra";
         var refused = await BuiltProgram.Mae.RunAsync(environment, "list", "--config", config);
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("Mae:Cluster:Clustering must be Development or AzureStorage.", refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("Mae:Cluster:Clustering must be Development, AzureStorage or Postgres.", refused.StdErr, StringComparison.Ordinal);
     }
 
     private static string NewJobId(string what) => $"cli-{what}-{Guid.NewGuid():N}";

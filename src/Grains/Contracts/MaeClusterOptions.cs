@@ -12,6 +12,7 @@ public sealed class MaeClusterOptions
 
     public const string Development = "Development";
     public const string AzureStorage = "AzureStorage";
+    public const string Postgres = "Postgres";
 
     [Required]
     public string ClusterId { get; set; } = "mae-dev";
@@ -19,11 +20,18 @@ public sealed class MaeClusterOptions
     [Required]
     public string ServiceId { get; set; } = "mae";
 
-    /// <summary><c>Development</c> (localhost clustering, memory grain storage) or <c>AzureStorage</c> (Table clustering, Blob grain storage).</summary>
-    [RegularExpression("^(Development|AzureStorage)$", ErrorMessage = "Mae:Cluster:Clustering must be Development or AzureStorage.")]
+    /// <summary>
+    /// <c>Development</c> (localhost clustering, memory grain storage), <c>AzureStorage</c> (Table clustering, Blob grain
+    /// storage) or <c>Postgres</c> (Orleans' ADO.NET clustering and grain storage in one PostgreSQL database).
+    /// </summary>
+    [RegularExpression("^(Development|AzureStorage|Postgres)$", ErrorMessage = "Mae:Cluster:Clustering must be Development, AzureStorage or Postgres.")]
     public string Clustering { get; set; } = Development;
 
-    /// <summary>Azure Storage connection string (Table + Blob; Azurite works); required for AzureStorage clustering. Never logged.</summary>
+    /// <summary>
+    /// Required for <c>AzureStorage</c> (a storage account's connection string, Table + Blob; Azurite works) and
+    /// <c>Postgres</c> (an Npgsql connection string: <c>Host=…;Port=…;Database=…;Username=…;Password=…</c>). Never logged:
+    /// it holds the account key or the password.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     [Range(1, 65535)]
@@ -61,9 +69,9 @@ public sealed class MaeClusterOptions
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
         var problems = results.Select(r => r.ErrorMessage ?? "invalid Mae:Cluster option").ToList();
-        if (Clustering == AzureStorage && string.IsNullOrWhiteSpace(ConnectionString))
+        if (Clustering is AzureStorage or Postgres && string.IsNullOrWhiteSpace(ConnectionString))
         {
-            problems.Add("Mae:Cluster:ConnectionString is required when Mae:Cluster:Clustering is AzureStorage.");
+            problems.Add($"Mae:Cluster:ConnectionString is required when Mae:Cluster:Clustering is {Clustering}.");
         }
         if (AdvertisedAddress is { } address && !System.Net.IPAddress.TryParse(address, out _))
         {

@@ -59,12 +59,35 @@ public sealed class SiloSettingsRefusalTests
         Assert.Contains("Mae:Worker:Devices is one comma-separated value", refusal.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AzureStorageClusteringWithoutConnectionStringIsRefused()
+    [Theory]
+    [InlineData("AzureStorage")]
+    [InlineData("Postgres")]
+    public void ClusteringWithoutConnectionStringIsRefused(string clustering)
     {
-        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Cluster:Clustering"] = "AzureStorage" }));
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Cluster:Clustering"] = clustering }));
 
-        Assert.Contains("Mae:Cluster:ConnectionString is required", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains($"Mae:Cluster:ConnectionString is required when Mae:Cluster:Clustering is {clustering}", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostgresConnectionStringThatNpgsqlCannotReadIsRefusedWithoutShowingIt()
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new()
+        {
+            ["Mae:Cluster:Clustering"] = "Postgres",
+            ["Mae:Cluster:ConnectionString"] = "Host=db;Passwrd=hunter2-secret",
+        }));
+
+        Assert.Contains("Mae:Cluster:ConnectionString is not a PostgreSQL connection string", refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-secret", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownClusteringIsRefusedNamingTheThree()
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Cluster:Clustering"] = "Postgresql" }));
+
+        Assert.Contains("Mae:Cluster:Clustering must be Development, AzureStorage or Postgres.", refusal.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -7,8 +6,9 @@ using Orleans.Configuration;
 namespace Mae.Cluster.Grains.Tests.Processes;
 
 /// <summary>
-/// Real silo processes of one test's cluster against Azurite: Azure Table clustering under a cluster id of its own,
-/// Azure Blob grain storage, one CPU worker each, short leases, and an Orleans client in the test process. On
+/// Real silo processes of one test's cluster, with membership and grain state in a <see cref="SiloProcessBackend"/>
+/// (Azurite's tables and blobs, or PostgreSQL) under a cluster id of its own, one CPU worker each, short leases, and an
+/// Orleans client in the test process. On
 /// dispose every process is killed; <see cref="DumpLogsAsync"/> prints their logs (call it when a test fails).
 /// </summary>
 internal sealed class SiloProcessCluster : IAsyncDisposable
@@ -16,24 +16,25 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     /// <summary>Shards per partition grain: small, so partitions (and their state) spread over both silos.</summary>
     public const int PartitionSize = 4;
 
-    private readonly AzuriteFixture _azurite;
+    private readonly SiloProcessBackend _backend;
     private readonly TempDirectory _root = new();
     private readonly Dictionary<string, string> _settings;
     private readonly List<SiloProcess> _silos = [];
     private IHost? _client;
 
     public SiloProcessCluster(AzuriteFixture azurite, TimeSpan leaseDuration, IReadOnlyDictionary<string, string>? settings = null)
+        : this(SiloProcessBackend.Azurite(azurite), leaseDuration, settings)
     {
-        _azurite = azurite;
+    }
+
+    public SiloProcessCluster(SiloProcessBackend backend, TimeSpan leaseDuration, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        _backend = backend;
         ClusterId = "test-" + Guid.NewGuid().ToString("N")[..12];
-        _settings = new Dictionary<string, string>
+        _settings = new Dictionary<string, string>(backend.Settings)
         {
-            ["Mae__Cluster__Clustering"] = "AzureStorage",
             ["Mae__Cluster__ClusterId"] = ClusterId,
             ["Mae__Cluster__ServiceId"] = ServiceId,
-            ["Mae__Cluster__ConnectionString"] = azurite.ConnectionString,
-            // The silos read and write job data with the same account.
-            ["AZURE_STORAGE_CONNECTION_STRING"] = azurite.ConnectionString,
             ["Mae__Coordinator__PartitionSize"] = PartitionSize.ToString(CultureInfo.InvariantCulture),
             ["Mae__Coordinator__LeaseDuration"] = leaseDuration.ToString("c", CultureInfo.InvariantCulture),
             ["Mae__Worker__Devices"] = "cpu",
@@ -61,13 +62,10 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     public IClusterClient Client => _client?.Services.GetRequiredService<IClusterClient>() ?? throw new InvalidOperationException("Connect first.");
 
     /// <summary>What the <c>mae</c> CLI needs to reach this cluster and its data: the silos' own Mae:Cluster settings.</summary>
-    public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string>(_backend.Settings)
     {
-        ["Mae__Cluster__Clustering"] = _settings["Mae__Cluster__Clustering"],
-        ["Mae__Cluster__ClusterId"] = _settings["Mae__Cluster__ClusterId"],
-        ["Mae__Cluster__ServiceId"] = _settings["Mae__Cluster__ServiceId"],
-        ["Mae__Cluster__ConnectionString"] = _settings["Mae__Cluster__ConnectionString"],
-        ["AZURE_STORAGE_CONNECTION_STRING"] = _settings["AZURE_STORAGE_CONNECTION_STRING"],
+        ["Mae__Cluster__ClusterId"] = ClusterId,
+        ["Mae__Cluster__ServiceId"] = ServiceId,
         ["MAE_HOME"] = Folder("cli-home"),
     };
 
@@ -97,9 +95,13 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         return silo;
     }
 
-    /// <summary>An Orleans client in the test process that finds the gateways through the same membership table.</summary>
+    /// <summary>
+    /// An Orleans client in the test process that finds the gateways through the same membership table; called again
+    /// (after every silo was replaced), it replaces the last one.
+    /// </summary>
     public async Task<IClusterClient> ConnectAsync()
     {
+        await DisconnectAsync();
         var builder = Host.CreateApplicationBuilder();
         builder.UseOrleansClient(client =>
         {
@@ -108,7 +110,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
                 o.ClusterId = ClusterId;
                 o.ServiceId = ServiceId;
             });
-            client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(_azurite.ConnectionString));
+            _backend.ConfigureClient(client);
         });
         _client = builder.Build();
         await _client.StartAsync(TestContext.Current.CancellationToken);
@@ -132,19 +134,26 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         {
             await silo.DisposeAsync();
         }
-        if (_client is not null)
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _client.StopAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // The silos are gone; a client that cannot say goodbye is fine here.
-            }
-            _client.Dispose();
-        }
+        await DisconnectAsync();
         _root.Dispose();
+    }
+
+    private async Task DisconnectAsync()
+    {
+        if (_client is null)
+        {
+            return;
+        }
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _client.StopAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The silos are gone; a client that cannot say goodbye is fine here.
+        }
+        _client.Dispose();
+        _client = null;
     }
 }

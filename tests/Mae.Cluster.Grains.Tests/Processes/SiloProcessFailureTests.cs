@@ -84,28 +84,9 @@ public sealed class SiloProcessFailureTests(AzuriteWithTables storage)
         }
     }
 
-    /// <summary>
-    /// Waits (on the partitions' books, not on time) until some shards are done and <paramref name="silo"/> holds
-    /// leases; returns the shards it holds and how many were done then.
-    /// </summary>
-    private static async Task<(IReadOnlyList<ShardRecord> Held, int Done)> WaitUntilHoldingLeasesAsync(
-        SiloProcessCluster cluster, ClusterJobs jobs, string jobId, SiloProcess silo)
-    {
-        await jobs.WaitForAsync(jobId, s => s.Shards == Shards && s.ShardsDone >= 1, JobDeadline);
-        var limit = DateTime.UtcNow + JobDeadline;
-        while (true)
-        {
-            var books = await PartitionBooks.ReadAsync(cluster.Client, jobId, Shards, SiloProcessCluster.PartitionSize);
-            var held = books.Where(r => r.State == ShardState.Leased && silo.OwnsWorker(r.LeasedBy)).ToArray();
-            if (held.Length > 0)
-            {
-                return (held, books.Count(r => r.State == ShardState.Done));
-            }
-            Assert.True(DateTime.UtcNow < limit, $"Silo {silo.Name} never held a lease of job {jobId}.");
-            Assert.True(books.Any(r => r.State != ShardState.Done), $"Job {jobId} finished before silo {silo.Name} was seen holding a lease.");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task<(IReadOnlyList<ShardRecord> Held, int Done)> WaitUntilHoldingLeasesAsync(
+        SiloProcessCluster cluster, ClusterJobs jobs, string jobId, SiloProcess silo) =>
+        LeaseWatch.WaitUntilHoldingLeasesAsync(cluster, jobs, jobId, silo, Shards, JobDeadline);
 
     private static async Task<Dictionary<int, ShardRecord>> ShardsByIndexAsync(SiloProcessCluster cluster, string jobId) =>
         (await PartitionBooks.ReadAsync(cluster.Client, jobId, Shards, SiloProcessCluster.PartitionSize)).ToDictionary(r => r.Shard);

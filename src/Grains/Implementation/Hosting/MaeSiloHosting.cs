@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Mae.Cluster.Grains.Execution;
 using Mae.Cluster.Grains.Jobs;
+using Mae.Cluster.Grains.Postgres;
 using Mae.Cluster.Grains.Workers;
 using Mae.Cluster.Inference.Onnx;
 using Microsoft.Extensions.Configuration;
@@ -99,20 +100,31 @@ public static class MaeSiloHosting
             o.ClusterId = cluster.ClusterId;
             o.ServiceId = cluster.ServiceId;
         });
-        if (cluster.Clustering == MaeClusterOptions.AzureStorage)
+        switch (cluster.Clustering)
         {
-            var connection = cluster.ConnectionString!;
-            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
-            silo.AddAzureBlobGrainStorage(GrainStorageNames.Jobs, o => o.BlobServiceClient = new BlobServiceClient(connection));
-            var advertised = cluster.AdvertisedAddress is { } address ? IPAddress.Parse(address) : IPAddress.Loopback;
-            silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, cluster.ListenOnAnyAddress);
-        }
-        else
-        {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySilo(), cluster.ServiceId, cluster.ClusterId);
-            silo.AddMemoryGrainStorage(GrainStorageNames.Jobs);
+            case MaeClusterOptions.AzureStorage:
+                var connection = cluster.ConnectionString!;
+                silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+                silo.AddAzureBlobGrainStorage(GrainStorageNames.Jobs, o => o.BlobServiceClient = new BlobServiceClient(connection));
+                ConfigureAdvertisedEndpoints(silo, cluster);
+                break;
+            case MaeClusterOptions.Postgres:
+                silo.UsePostgresClusteringAndStorage(cluster.ConnectionString!);
+                ConfigureAdvertisedEndpoints(silo, cluster);
+                break;
+            default:
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySilo(), cluster.ServiceId, cluster.ClusterId);
+                silo.AddMemoryGrainStorage(GrainStorageNames.Jobs);
+                break;
         }
         return silo;
+    }
+
+    /// <summary>A cluster whose membership lives in a table: this silo advertises its address there (loopback unless configured).</summary>
+    private static void ConfigureAdvertisedEndpoints(ISiloBuilder silo, MaeClusterOptions cluster)
+    {
+        var advertised = cluster.AdvertisedAddress is { } address ? IPAddress.Parse(address) : IPAddress.Loopback;
+        silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, cluster.ListenOnAnyAddress);
     }
 
     /// <summary>The real pipeline: input listing, output claims and per-device executors sharing one model cache.</summary>
