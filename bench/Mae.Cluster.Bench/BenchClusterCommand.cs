@@ -7,6 +7,7 @@ using Mae.Cluster.Client;
 using Mae.Cluster.Embedded;
 using Mae.Cluster.Grains;
 using Mae.Cluster.Grains.Hosting;
+using Mae.Cluster.Inference.Simulation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,8 +17,10 @@ using Orleans.Configuration;
 namespace Mae.Cluster.Bench;
 
 /// <summary>
-/// <c>mae bench cluster</c>: the same job (real pipeline, real photos as loose files) on 1, 2, 3… in-process silos
-/// built by the silo's own hosting, one <c>cpu</c> worker each; images/s per silo count against the smallest count,
+/// <c>mae bench cluster</c>: the same job (real pipeline, real photos as loose files) on 1, 2, 3… silos built by the
+/// silo's own hosting, one <c>cpu</c> worker each — or one simulated device (<c>--simulated-rate</c>), which measures the
+/// coordinator and the lease protocol rather than this machine's cores; in this process, or as silo processes
+/// (<c>--processes</c>, <see cref="BenchClusterProcesses"/>). Images/s per silo count against the smallest count,
 /// measured one after another in one run. Figures, not assertions (docs/benchmarks.md).
 /// </summary>
 internal static class BenchClusterCommand
@@ -49,13 +52,45 @@ internal static class BenchClusterCommand
         });
         var batchSize = CommonOptions.BatchSize(16);
         var photos = new Option<string>("--photos") { Description = "Folder of JPEG photos to repeat into the job's input.", DefaultValueFactory = _ => "tests/data/photos" };
-
-        var command = new Command("cluster", "Images/s of one job on 1, 2 and 3 in-process silos against the single-silo rate.")
+        var processes = new Option<bool>("--processes") { Description = "Run each silo as its own process (the built src/Silo program) rather than all in this one." };
+        var simulatedRate = new Option<int?>("--simulated-rate")
         {
-            model, images, silos.Option, shardSize, batchSize, photos,
+            Description = "Give each silo one simulated device of this many images/s (sim:RATE) instead of the model on the CPU; each job is then sized to run --seconds at the expected rate.",
+        };
+        simulatedRate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1 or > SimulatedDevice.MaxImagesPerSecond)
+            {
+                r.AddError($"--simulated-rate must be between 1 and {SimulatedDevice.MaxImagesPerSecond:N0} images/s.");
+            }
+        });
+        var seconds = new Option<double>("--seconds") { Description = "With --simulated-rate: how long each job should run at silos × rate.", DefaultValueFactory = _ => 20 };
+        seconds.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is not (>= 0.1 and <= 3600))
+            {
+                r.AddError("--seconds must be between 0.1 and 3600.");
+            }
+        });
+        var storage = new Option<string>("--storage")
+        {
+            Description = "With --processes: development (the first silo holds membership and grain state in memory) or azure (Azure Table membership and Blob grain state, e.g. Azurite).",
+            DefaultValueFactory = _ => Development,
+        };
+        storage.AcceptOnlyFromAmong(Development, Azure);
+        var connectionString = new Option<string?>("--connection-string")
+        {
+            Description = "Azure Storage connection string for --storage azure (default: the Mae__Cluster__ConnectionString environment variable). Never printed.",
+        };
+
+        var command = new Command("cluster", "Images/s of one job on 1, 2 and 3 silos (in this process, or as silo processes) against the single-silo rate.")
+        {
+            model, images, silos.Option, shardSize, batchSize, photos, processes, simulatedRate, seconds, storage, connectionString,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var cluster = ClusterOf(parse.GetValue(processes), parse.GetValue(storage)!,
+                parse.GetValue(connectionString) ?? Environment.GetEnvironmentVariable("Mae__Cluster__ConnectionString"));
             var jpegs = Directory.Exists(parse.GetValue(photos))
                 ? Directory.EnumerateFiles(parse.GetValue(photos)!, "*.jpg").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray()
                 : [];
@@ -69,18 +104,53 @@ internal static class BenchClusterCommand
                 parse.GetValue(images),
                 silos.ValueOf(parse),
                 parse.GetValue(shardSize),
-                parse.GetValue(batchSize));
+                parse.GetValue(batchSize),
+                parse.GetValue(simulatedRate),
+                parse.GetValue(seconds),
+                cluster);
             await RunAsync(settings, jpegs, cancellationToken).ConfigureAwait(false);
             return 0;
         });
         return command;
     }
 
-    private sealed record Settings(string Model, int Images, int[] SiloCounts, int ShardSize, int BatchSize);
+    private const string Development = "development";
+    private const string Azure = "azure";
 
-    private sealed record Measurement(int Silos, long Images, int Shards, TimeSpan Elapsed)
+    /// <summary>What one run measures; <paramref name="Processes"/> null for silos in this process.</summary>
+    internal sealed record Settings(string Model, int Images, int[] SiloCounts, int ShardSize, int BatchSize, int? SimulatedRate, double Seconds,
+        MaeClusterOptions? Processes)
+    {
+        /// <summary>The measured job's size on <paramref name="silos"/> silos: --seconds at the simulated rate, else --images.</summary>
+        public int ImagesFor(int silos) => SimulatedRate is { } rate ? (int)Math.Ceiling(silos * rate * Seconds) : Images;
+
+        public string Device => SimulatedRate is { } rate ? new SimulatedDevice(rate).ToString() : "cpu";
+    }
+
+    /// <summary>One silo count's figures; <paramref name="PeakResidentBytes"/> per silo process, null in process mode.</summary>
+    internal sealed record Measurement(int Silos, long Images, int Shards, TimeSpan Elapsed, IReadOnlyList<long?>? PeakResidentBytes = null)
     {
         public double ImagesPerSecond => Images / Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The cluster the silo processes form (null: silos in this process); --storage azure needs a connection string.</summary>
+    private static MaeClusterOptions? ClusterOf(bool processes, string storage, string? connectionString)
+    {
+        if (!processes)
+        {
+            return storage == Development ? null : throw new RequestRefusedException("--storage azure needs --processes: in-process silos keep their state in memory.");
+        }
+        if (storage == Azure && string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new RequestRefusedException("--storage azure needs --connection-string (or Mae__Cluster__ConnectionString), e.g. Azurite's development connection string.");
+        }
+        return new MaeClusterOptions
+        {
+            ClusterId = $"mae-bench-{Guid.NewGuid():N}",
+            ServiceId = $"mae-bench-{Guid.NewGuid():N}",
+            Clustering = storage == Azure ? MaeClusterOptions.AzureStorage : MaeClusterOptions.Development,
+            ConnectionString = storage == Azure ? connectionString : null,
+        };
     }
 
     private static async Task RunAsync(Settings settings, byte[][] jpegs, CancellationToken cancellationToken)
@@ -88,33 +158,54 @@ internal static class BenchClusterCommand
         var work = Directory.CreateTempSubdirectory("mae-bench-cluster-");
         try
         {
-            var input = WriteLooseImages(Path.Combine(work.FullName, "input"), jpegs, settings.Images);
+            var what = settings.SimulatedRate is { } rate
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"one simulated device {settings.Device} per silo (no decoding, no model); each job silos × {rate} images/s × {settings.Seconds:0.#} s of {SyntheticImageBytes} B synthetic loose files")
+                : string.Create(CultureInfo.InvariantCulture, $"model {settings.Model}, {settings.Images} JPEGs as loose files; one cpu worker per silo");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"machine: {Environment.ProcessorCount} cores; model {settings.Model}, {settings.Images} JPEGs as loose files in shards of {settings.ShardSize}, batch {settings.BatchSize}; one cpu worker per silo"));
-            Console.WriteLine("note: all silos run in this one process and share its cores; on a 2-core machine more silos add no compute, so ratios near 1 are expected there.");
+                $"machine: {Environment.ProcessorCount} cores; {what}; shards of {settings.ShardSize}, batch {settings.BatchSize}"));
+            Console.WriteLine(settings.Processes is { } cluster
+                ? $"note: each silo is its own process ({cluster.Clustering} clustering); they still share this machine's cores."
+                : "note: all silos run in this one process and share its cores; on a 2-core machine more silos add no compute, so ratios near 1 are expected there.");
             var results = new List<Measurement>();
             foreach (var count in settings.SiloCounts)
             {
-                var measurement = await MeasureAsync(settings, count, jpegs, input, work.FullName, cancellationToken).ConfigureAwait(false);
+                var images = settings.ImagesFor(count);
+                var input = settings.SimulatedRate is null
+                    ? WriteLooseImages(Path.Combine(work.FullName, $"input-{count}"), jpegs, images)
+                    : WriteSyntheticImages(Path.Combine(work.FullName, $"input-{count}"), images);
+                var measurement = settings.Processes is { } processes
+                    ? await BenchClusterProcesses.MeasureAsync(settings, processes, count, jpegs, input, work.FullName, cancellationToken).ConfigureAwait(false)
+                    : await MeasureAsync(settings, count, jpegs, input, work.FullName, cancellationToken).ConfigureAwait(false);
                 results.Add(measurement);
+                Directory.Delete(input, recursive: true);
                 await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{count} silo(s): {measurement.Images} images in {measurement.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
             }
-
-            var baseline = results[0];
             Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| silos | images | shards | seconds | images/s | ratio to {baseline.Silos} silo{(baseline.Silos == 1 ? "" : "s")} |"));
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
-            foreach (var r in results)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Silos} | {r.Images} | {r.Shards} | {r.Elapsed.TotalSeconds:F2} | {r.ImagesPerSecond:F2} | {r.ImagesPerSecond / baseline.ImagesPerSecond:F2} |"));
-            }
+            WriteTable(results);
         }
         finally
         {
             work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The table as before, with each silo process's peak resident memory when the silos were processes.</summary>
+    private static void WriteTable(List<Measurement> results)
+    {
+        var baseline = results[0];
+        var memory = results.Any(r => r.PeakResidentBytes is not null);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| silos | images | shards | seconds | images/s | ratio to {baseline.Silos} silo{(baseline.Silos == 1 ? "" : "s")} |{(memory ? " peak RSS per silo process (MiB) |" : "")}"));
+        Console.WriteLine(memory ? "|---:|---:|---:|---:|---:|---:|---|" : "|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            var rss = r.PeakResidentBytes is { } peaks
+                ? " " + string.Join(", ", peaks.Select(b => b is { } bytes ? (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) : "?")) + " |"
+                : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Silos} | {r.Images} | {r.Shards} | {r.Elapsed.TotalSeconds:F2} | {r.ImagesPerSecond:F2} | {r.ImagesPerSecond / baseline.ImagesPerSecond:F2} |{rss}"));
         }
     }
 
@@ -133,11 +224,7 @@ internal static class BenchClusterCommand
             await RunJobAsync(client, settings with { ShardSize = 1 }, warmInput, Path.Combine(work, $"warm-output-{count}"), cancellationToken).ConfigureAwait(false);
 
             var status = await RunJobAsync(client, settings, input, Path.Combine(work, $"output-{count}"), cancellationToken).ConfigureAwait(false);
-            if (status.ImagesDone != settings.Images || status.StartedAt is not { } started || status.FinishedAt is not { } finished)
-            {
-                throw new InvalidOperationException($"The benchmark job on {count} silo(s) embedded {status.ImagesDone} of {settings.Images} images ({status.ImagesFailed} failed).");
-            }
-            return new Measurement(count, status.ImagesDone, status.Shards, finished - started);
+            return Measured(status, count, settings.ImagesFor(count));
         }
         finally
         {
@@ -150,7 +237,13 @@ internal static class BenchClusterCommand
         }
     }
 
-    private static async Task<JobStatus> RunJobAsync(MaeClusterClient client, Settings settings, string input, string output, CancellationToken cancellationToken)
+    /// <summary>The measured job's figures, timed from running to completed as the job grain records it.</summary>
+    internal static Measurement Measured(JobStatus status, int count, int images, IReadOnlyList<long?>? peakResidentBytes = null) =>
+        status.ImagesDone == images && status.StartedAt is { } started && status.FinishedAt is { } finished
+            ? new Measurement(count, status.ImagesDone, status.Shards, finished - started, peakResidentBytes)
+            : throw new InvalidOperationException($"The benchmark job on {count} silo(s) embedded {status.ImagesDone} of {images} images ({status.ImagesFailed} failed).");
+
+    internal static async Task<JobStatus> RunJobAsync(MaeClusterClient client, Settings settings, string input, string output, CancellationToken cancellationToken)
     {
         var spec = new JobSpec { Input = input, Output = output, Model = settings.Model, ShardSize = settings.ShardSize, BatchSize = settings.BatchSize };
         var jobId = $"bench-cluster-{Guid.NewGuid():N}";
@@ -183,7 +276,8 @@ internal static class BenchClusterCommand
                     // Every silo but the first finds the membership table on the first.
                     ["Mae:Cluster:PrimarySiloEndpoint"] = primary ??= string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{siloPort}"),
                     ["Mae:Cluster:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
-                    ["Mae:Worker:Devices"] = "cpu",
+                    ["Mae:Worker:Devices"] = settings.Device,
+                    ["Mae:Worker:AllowSimulatedDevices"] = (settings.SimulatedRate is not null).ToString(),
                     ["Mae:Worker:IdleDelay"] = "00:00:00.100",
                     ["Mae:Inference:BatchSize"] = settings.BatchSize.ToString(CultureInfo.InvariantCulture),
                 });
@@ -218,12 +312,28 @@ internal static class BenchClusterCommand
     }
 
     /// <summary>Writes <paramref name="count"/> loose JPEGs (the photos in turn) into a new folder and returns it.</summary>
-    private static string WriteLooseImages(string folder, byte[][] jpegs, int count)
+    internal static string WriteLooseImages(string folder, byte[][] jpegs, int count)
     {
         Directory.CreateDirectory(folder);
         for (var i = 0; i < count; i++)
         {
             File.WriteAllBytes(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{i:D7}.jpg")), jpegs[i % jpegs.Length]);
+        }
+        return folder;
+    }
+
+    /// <summary>Bytes of each synthetic input file: a simulated device reads them but decodes nothing, so they need not be images.</summary>
+    private const int SyntheticImageBytes = 4096;
+
+    /// <summary>Writes <paramref name="count"/> distinct synthetic files (named .jpg, so the input lister takes them) for a simulated device.</summary>
+    private static string WriteSyntheticImages(string folder, int count)
+    {
+        Directory.CreateDirectory(folder);
+        var bytes = new byte[SyntheticImageBytes];
+        for (var i = 0; i < count; i++)
+        {
+            Random.Shared.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{i:D7}.jpg")), bytes);
         }
         return folder;
     }

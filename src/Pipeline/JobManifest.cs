@@ -49,6 +49,11 @@ public sealed record JobManifest
     [JsonPropertyName("images_per_second")] public double? ImagesPerSecond { get; init; }
     /// <summary>When a later run of the same job last finished (the timings above stay the first completion's).</summary>
     [JsonPropertyName("last_rerun_finished_at")] public DateTimeOffset? LastRerunFinishedAt { get; init; }
+    /// <summary>
+    /// True when shards of this output were written by a simulated device (benchmarks and soaks: the values are a
+    /// function of the image bytes, not embeddings; their commit records say which); absent otherwise.
+    /// </summary>
+    [JsonPropertyName("simulated")] public bool? Simulated { get; init; }
     [JsonPropertyName("software_version")] public required string SoftwareVersion { get; init; }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

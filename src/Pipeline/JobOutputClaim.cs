@@ -114,6 +114,7 @@ public static class JobOutputClaim
         var counted = running with
         {
             State = failedShards > 0 ? CompletedWithFailedShards : "completed",
+            Simulated = await SimulatedAsync(output, cancellationToken).ConfigureAwait(false),
             Images = images,
             Failures = failures,
             FailedShards = failedShards > 0 ? failedShards : null,
@@ -153,6 +154,7 @@ public static class JobOutputClaim
         var failed = running with
         {
             State = Failed,
+            Simulated = await SimulatedAsync(output, cancellationToken).ConfigureAwait(false),
             Reason = reason,
             Images = images,
             Failures = failures,
@@ -163,6 +165,19 @@ public static class JobOutputClaim
         await output.WriteAsync(OutputLayout.JobManifest, failed.ToJson(), cancellationToken).ConfigureAwait(false);
         return failed;
     }
+
+    /// <summary>
+    /// Records that a simulated device writes shards of this output, before it commits any: the job.json written when
+    /// the job ends then says <see cref="JobManifest.Simulated"/>. Idempotent; one write per device and job.
+    /// </summary>
+    public static Task MarkSimulatedAsync(IObjectStore output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return output.WriteAsync(OutputLayout.SimulatedMarker, ReadOnlyMemory<byte>.Empty, cancellationToken);
+    }
+
+    private static async Task<bool?> SimulatedAsync(IObjectStore output, CancellationToken cancellationToken) =>
+        await output.GetPropertiesAsync(OutputLayout.SimulatedMarker, cancellationToken).ConfigureAwait(false) is not null ? true : null;
 
     /// <summary>A blob URL without its (redacted) SAS query, which changes whenever the token is renewed.</summary>
     public static string WithoutQuery(string location)

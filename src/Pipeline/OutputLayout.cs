@@ -12,6 +12,9 @@ public static class OutputLayout
     public const string SuccessMarker = "_SUCCESS";
     public const string CommitFolder = "_commits/";
 
+    /// <summary>Present once a simulated device has written a shard of this output; job.json then says so when the job ends.</summary>
+    public const string SimulatedMarker = "_simulated";
+
     public static string Embeddings(int shard) => Array(ResultArrays.ImageEmbeddings, shard);
 
     /// <summary>Shard <paramref name="shard"/>'s file of the .npy folder <paramref name="folder"/> (img_emb, mean_emb, patch_tokens).</summary>

@@ -18,6 +18,18 @@ public sealed record ShardCommitRecord(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>
+    /// True when a simulated device wrote the shard (benchmarks and soaks: the values are a function of the image bytes,
+    /// not embeddings); absent for a model's results, so their records stay byte-identical to those written before.
+    /// </summary>
+    [JsonPropertyName("simulated")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Simulated { get; init; }
+
+    /// <summary>Whether a simulated device wrote the shard.</summary>
+    [JsonIgnore]
+    public bool IsSimulated => Simulated == true;
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ShardCommitRecord? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<ShardCommitRecord>(json, Json);

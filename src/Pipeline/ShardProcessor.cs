@@ -16,10 +16,11 @@ namespace Mae.Cluster.Pipeline;
 /// bytes (the mask is a function of seed and key, and batches never span shards). Before the commit record, every
 /// file is read back by a reader the writer does not share (<see cref="ResultFileCheck"/>): a Parquet file that does
 /// not read back as written is written again (<see cref="CheckedFileWrite"/>), and a shard whose files never
-/// read back fails its attempt instead of being committed.
+/// read back fails its attempt instead of being committed. The results come from a model, or from a simulated device
+/// whose commit records say so (<see cref="IEmbeddingEngine.Simulated"/>).
 /// </summary>
 public sealed partial class ShardProcessor(
-    MaeEngine engine, IObjectStore input, IObjectStore output, ShardJobOptions options, string jobFingerprint, ILogger? logger = null)
+    IEmbeddingEngine engine, IObjectStore input, IObjectStore output, ShardJobOptions options, string jobFingerprint, ILogger? logger = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -36,7 +37,7 @@ public sealed partial class ShardProcessor(
         var staged = new List<StagedNpyFile>();
         try
         {
-            foreach (var (folder, array) in ResultArrays.For(options, engine.Config.HiddenSize, engine.Config.NumPatches))
+            foreach (var (folder, array) in ResultArrays.For(options, engine.HiddenSize, engine.Patches))
             {
                 staged.Add(new StagedNpyFile(OutputLayout.Array(folder, shard.Index), array));
             }
@@ -85,7 +86,10 @@ public sealed partial class ShardProcessor(
             s => ResultParquetFiles.WriteFailuresAsync(s, failures, cancellationToken),
             s => ResultFileCheck.Failures(s, failures), _logger, cancellationToken).ConfigureAwait(false);
 
-        var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, engine.Config.HiddenSize, jobFingerprint);
+        var record = new ShardCommitRecord(shard.Index, shard.Name, metadata.Count, failures.Count, engine.HiddenSize, jobFingerprint)
+        {
+            Simulated = engine.Simulated ? true : null,
+        };
         await output.WriteAsync(OutputLayout.Commit(shard.Index), record.ToJson(), cancellationToken).ConfigureAwait(false);
         LogShardCommitted(_logger, shard.Index, metadata.Count, failures.Count, watch.Elapsed);
         return new ShardOutcome(shard.Index, metadata.Count, failures.Count, inputBytes, Skipped: false, watch.Elapsed);

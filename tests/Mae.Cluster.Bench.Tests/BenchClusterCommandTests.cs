@@ -32,6 +32,42 @@ public sealed class BenchClusterCommandTests : IDisposable
         Assert.Equal(expectedRatio.ToString("F2", CultureInfo.InvariantCulture), rows[1][5]);
     }
 
+    /// <summary>Silo processes with simulated devices: each job sized to silos × rate × seconds, and a peak RSS per silo process.</summary>
+    [Fact]
+    public async Task ProcessModeRunsEachSiloAsAProcessAndPrintsItsPeakMemory()
+    {
+        var run = await BuiltProgram.MaeBench.RunAsync(_environment,
+            "cluster", "--processes", "--simulated-rate", "40", "--seconds", "1", "--silos", "1,2", "--shard-size", "8", "--photos", TestPhotos.Directory);
+
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        Assert.Contains("its own process", run.StdOut, StringComparison.Ordinal);
+        // | silos | images | shards | seconds | images/s | ratio to 1 silo | peak RSS per silo process (MiB) |
+        var header = BenchFigures.Rows(run.StdOut).Single(r => r[0] == "silos");
+        Assert.Equal(["silos", "images", "shards", "seconds", "images/s", "ratio to 1 silo", "peak RSS per silo process (MiB)"], header);
+        var rows = BenchFigures.Rows(run.StdOut).Where(r => r.Length == 7 && r[0] != "silos").ToArray();
+        Assert.Equal(["1", "2"], rows.Select(r => r[0]));
+        foreach (var row in rows)
+        {
+            var silos = (int)BenchFigures.Number(row[0]);
+            Assert.Equal(silos * 40, BenchFigures.Number(row[1]));
+            Assert.Equal(silos * 5, BenchFigures.Number(row[2]));
+            // Never faster than the simulated devices allow (a lower bound only: the machine may be busy).
+            Assert.True(BenchFigures.Number(row[4]) <= silos * 40 * 1.05, run.StdOut);
+            var peaks = row[6].Split(',', StringSplitOptions.TrimEntries).Select(BenchFigures.Number).ToArray();
+            Assert.Equal(silos, peaks.Length);
+            Assert.All(peaks, mib => Assert.InRange(mib, 20, 4096));
+        }
+    }
+
+    [Fact]
+    public async Task AzureStorageWithoutProcessesIsRefused()
+    {
+        var run = await BuiltProgram.MaeBench.RunAsync(_environment, "cluster", "--storage", "azure");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--storage azure needs --processes", run.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BadSiloCountsAreRefused()
     {

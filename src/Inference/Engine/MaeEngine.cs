@@ -14,7 +14,7 @@ namespace Mae.Cluster.Inference.Engine;
 /// while the current batch runs on the engine's dedicated inference thread. One bad image never spoils a batch:
 /// it becomes a result with an <see cref="ImageResult.Error"/>.
 /// </summary>
-public sealed partial class MaeEngine : IDisposable
+public sealed partial class MaeEngine : IEmbeddingEngine, IDisposable
 {
     private const int PreparedBatchesAhead = 2;
 
@@ -56,6 +56,12 @@ public sealed partial class MaeEngine : IDisposable
     public int KeptPatches { get; }
 
     public MaeEngineOptions Options => _options;
+
+    int IEmbeddingEngine.HiddenSize => Config.HiddenSize;
+
+    int IEmbeddingEngine.Patches => Config.NumPatches;
+
+    bool IEmbeddingEngine.Simulated => false;
 
     /// <summary>Loads the checkpoint, builds (or reuses cached) graphs and opens the sessions.</summary>
     public static MaeEngine Create(MaeEngineOptions options, ILogger? logger = null)

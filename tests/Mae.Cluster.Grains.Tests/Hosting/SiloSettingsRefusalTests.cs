@@ -52,6 +52,35 @@ public sealed class SiloSettingsRefusalTests
     }
 
     [Fact]
+    public void SimulatedDeviceWithoutTheFlagIsRefused()
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices"] = "cpu,sim:500" }));
+
+        Assert.Contains("Mae:Worker:Devices 'sim:500' is a simulated device", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("Mae:Worker:AllowSimulatedDevices=true", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SimulatedDeviceWithTheFlagRunsAWorker()
+    {
+        using var host = Silo(new() { ["Mae:Worker:Devices"] = "cpu, SIM:500", ["Mae:Worker:AllowSimulatedDevices"] = "true" }).Build();
+
+        var workers = host.Services.GetServices<IHostedService>().OfType<ShardWorker>().Select(w => w.Device);
+
+        Assert.Equal(["cpu", "sim:500"], workers);
+    }
+
+    [Theory]
+    [InlineData("sim:fast", "whole images per second")]
+    [InlineData("sim:500,sim:500", "Mae:Worker:Devices names sim:500 twice")]
+    public void SimulatedDeviceThatCannotRunIsRefusedEvenWithTheFlag(string devices, string reason)
+    {
+        var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices"] = devices, ["Mae:Worker:AllowSimulatedDevices"] = "true" }));
+
+        Assert.Contains(reason, refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NumberedDevicesAreRefusedRatherThanAddedToTheDefault()
     {
         var refusal = Assert.Throws<OptionsValidationException>(() => Silo(new() { ["Mae:Worker:Devices:0"] = "cpu" }));

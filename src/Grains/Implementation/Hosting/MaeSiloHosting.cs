@@ -6,6 +6,7 @@ using Mae.Cluster.Grains.Jobs;
 using Mae.Cluster.Grains.Postgres;
 using Mae.Cluster.Grains.Workers;
 using Mae.Cluster.Inference.Onnx;
+using Mae.Cluster.Inference.Simulation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,14 +47,15 @@ public static class MaeSiloHosting
         builder.Services.AddMaeCoordinator();
         builder.Services.AddMaePipeline();
         // After UseOrleans: workers stop first on shutdown and release their leases while the silo still answers.
-        builder.Services.AddShardWorkers(workers.DeviceList().Select(d => ExecutionDevice.Parse(d).ToString()));
+        builder.Services.AddShardWorkers(workers.DeviceList().Select(CanonicalDevice));
         return builder;
     }
 
     /// <summary>
-    /// Devices this build cannot run or that are listed twice, found at start: a silo that took leases for a device it
-    /// cannot use would fail every shard it leased and spend their attempts, and a second worker on a device would
-    /// only do what <see cref="WorkerOptions.ShardsInFlight"/> does.
+    /// Devices this build cannot run or that are listed twice, and simulated devices not allowed, found at start: a silo
+    /// that took leases for a device it cannot use would fail every shard it leased and spend their attempts, a second
+    /// worker on a device would only do what <see cref="WorkerOptions.ShardsInFlight"/> does, and a simulated device
+    /// writes values that are not embeddings.
     /// </summary>
     private static List<string> DeviceProblems(IConfigurationSection workerSection, WorkerOptions workers)
     {
@@ -69,18 +71,26 @@ public static class MaeSiloHosting
         {
             problems.Add($"{key} is empty: name the devices (cpu, cuda:0, …), or write '{WorkerOptions.NoDevices}' for a silo that only coordinates.");
         }
-        var seen = new HashSet<ExecutionDevice>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var device in devices)
         {
             try
             {
-                var parsed = ExecutionDevice.Parse(device);
+                if (SimulatedDevice.Names(device) && !workers.AllowSimulatedDevices)
+                {
+                    problems.Add(WorkerOptions.SimulatedDeviceRefusal(device));
+                    continue;
+                }
+                var parsed = CanonicalDevice(device);
                 if (!seen.Add(parsed))
                 {
                     problems.Add($"{key} names {parsed} twice: one worker runs each device ({WorkerOptions.Section}:{nameof(WorkerOptions.ShardsInFlight)} sets how many shards it runs at once).");
                     continue;
                 }
-                OnnxSessionFactory.EnsureSupported(parsed);
+                if (!SimulatedDevice.Names(parsed))
+                {
+                    OnnxSessionFactory.EnsureSupported(ExecutionDevice.Parse(parsed));
+                }
             }
             catch (Exception e) when (e is ArgumentException or DeviceUnavailableException)
             {
@@ -89,6 +99,11 @@ public static class MaeSiloHosting
         }
         return problems;
     }
+
+    /// <summary>A device's one spelling (<c>cuda</c> is <c>cuda:0</c>), the name its worker and metrics carry.</summary>
+    /// <exception cref="ArgumentException">No device this build knows.</exception>
+    private static string CanonicalDevice(string device) =>
+        SimulatedDevice.TryParse(device, out var simulated) ? simulated.ToString() : ExecutionDevice.Parse(device).ToString();
 
     /// <summary>Clustering, grain storage and endpoints as <paramref name="cluster"/> says.</summary>
     public static ISiloBuilder UseMaeClustering(this ISiloBuilder silo, MaeClusterOptions cluster)

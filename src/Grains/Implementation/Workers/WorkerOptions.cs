@@ -31,6 +31,17 @@ public sealed class WorkerOptions
     }
 
     /// <summary>
+    /// Lets <see cref="Devices"/> name simulated devices (<c>sim:RATE</c>, for benchmarks and soaks: they write values
+    /// derived from the image bytes, not embeddings). Off by default, so a production silo cannot run one by a typo.
+    /// </summary>
+    public bool AllowSimulatedDevices { get; set; }
+
+    /// <summary>Why <paramref name="device"/>, a simulated one, is refused while <see cref="AllowSimulatedDevices"/> is off.</summary>
+    public static string SimulatedDeviceRefusal(string device) =>
+        $"{Section}:{nameof(Devices)} '{device}' is a simulated device (benchmarks and soaks only: its outputs are not embeddings); " +
+        $"set {Section}:{nameof(AllowSimulatedDevices)}=true (Mae__Worker__AllowSimulatedDevices=true) to run it.";
+
+    /// <summary>
     /// Shards a device works on at once. Two share its model (see <c>SharedEngine</c>): while one shard's last batch
     /// is on the device, the next one's images are already being read and decoded, so the device never idles between
     /// shards.
