@@ -10,7 +10,9 @@ namespace Mae.Cluster.Grains.Partitions;
 /// written together: one write of this partition's few hundred bytes for however many shards finished meanwhile,
 /// followed by one one-way report of cumulative counts to the job. Losing the activation loses at most the outcomes
 /// of one interval and the leases, and either only costs repeated shards: a shard's commit record is the truth, and a
-/// worker finds a committed shard committed and reports it at once (<c>AlreadyCommitted</c>).
+/// worker finds a committed shard committed and reports it at once (<c>AlreadyCommitted</c>). An orderly deactivation
+/// (a silo stopping) writes the leases too (<see cref="HandedOverLease"/>), so the next activation does not lease out
+/// shards that are still running.
 /// </summary>
 internal sealed partial class ShardPartitionGrain(
     [PersistentState("partition", GrainStorageNames.Jobs)] IPersistentState<ShardPartitionState> state,
@@ -47,16 +49,33 @@ internal sealed partial class ShardPartitionGrain(
         {
             Count(ShardStatusBits.Get(S.Statuses, offset), +1);
         }
+        if (S.HandedOver is { } handedOver)
+        {
+            // Their holders are still working: a full lease from now, as the last activation would have given on renewal.
+            var expiresAt = time.GetUtcNow() + _leaseDuration;
+            foreach (var lease in handedOver.Where(l => ShardStatusBits.Get(S.Statuses, l.Offset) == ShardStatus.Pending))
+            {
+                _leases[lease.Offset] = new LeaseRecord { LeaseId = lease.LeaseId, ExpiresAt = expiresAt, WorkerId = lease.WorkerId };
+            }
+            S.HandedOver = null; // Dropped from storage with the next write.
+        }
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_leases.Count > 0 && S.IsInitialized)
+        {
+            S.HandedOver = [.. _leases.Select(l => new HandedOverLease(l.Key, l.Value.LeaseId, l.Value.WorkerId))];
+            _writeDue = true;
+        }
         if (_writeDue || _reportDue)
         {
             try
             {
-                await FlushAsync(cancellationToken);
+                    // Not the deactivation's token: on a silo's shutdown it may already be cancelled, and this write is what
+                // keeps the outcomes gathered since the last one and the leases in flight.
+                await FlushAsync(CancellationToken.None);
             }
 #pragma warning disable CA1031 // Deactivating anyway: what was not written only costs repeated shards.
             catch (Exception e)

@@ -2,7 +2,8 @@ namespace Mae.Cluster.Grains.Partitions;
 
 /// <summary>
 /// The persisted state of one partition: two bits a shard plus counters, a few hundred bytes for 1,024 shards.
-/// Leases are not here (soft state); attempts are, but only the failed ones of shards that had any.
+/// Leases are not here (soft state) except across an orderly deactivation; attempts are, but only the failed ones of
+/// shards that had any.
 /// </summary>
 [GenerateSerializer, Alias("mae.ShardPartitionState.2")]
 internal sealed class ShardPartitionState
@@ -31,6 +32,9 @@ internal sealed class ShardPartitionState
     /// <summary>Done shards that an earlier run had committed, and their images: a rerun found them finished.</summary>
     [Id(12)] public int AlreadyCommitted { get; set; }
     [Id(13)] public long AlreadyCommittedImages { get; set; }
+
+    /// <summary>The leases held when the last activation deactivated in an orderly way; null otherwise (and once taken over).</summary>
+    [Id(14)] public List<HandedOverLease>? HandedOver { get; set; }
 
     public bool IsInitialized => ShardCount > 0;
 }
