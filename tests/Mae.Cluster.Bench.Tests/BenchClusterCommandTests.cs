@@ -59,6 +59,40 @@ public sealed class BenchClusterCommandTests : IDisposable
         }
     }
 
+    /// <summary>With <c>--storage azure</c> the silo processes keep membership in Azure Tables and job state in blobs (Azurite here).</summary>
+    [Fact]
+    public async Task ProcessModeOnAzureStorageKeepsMembershipInTablesAndNeverPrintsTheKey()
+    {
+        var azurite = AzuriteFixture.WithTables();
+        await azurite.InitializeAsync();
+        try
+        {
+            var connection = azurite.ConnectionString;
+            var run = await BuiltProgram.MaeBench.RunAsync(_environment,
+                "cluster", "--processes", "--storage", "azure", "--connection-string", connection,
+                "--simulated-rate", "40", "--seconds", "1", "--silos", "1,2", "--shard-size", "8", "--photos", TestPhotos.Directory);
+
+            Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+            Assert.Contains("AzureStorage clustering", run.StdOut, StringComparison.Ordinal);
+            Assert.DoesNotContain(AzuriteFixture.AccountKey, run.StdOut + run.StdErr, StringComparison.Ordinal);
+            var rows = BenchFigures.Rows(run.StdOut).Where(r => r.Length == 7 && r[0] != "silos").ToArray();
+            Assert.Equal(["1", "2"], rows.Select(r => r[0]));
+            Assert.All(rows, row => Assert.Equal(BenchFigures.Number(row[0]) * 40, BenchFigures.Number(row[1])));
+            // The silos found each other through the membership table.
+            var tables = new Azure.Data.Tables.TableServiceClient(connection);
+            var names = new List<string>();
+            await foreach (var table in tables.QueryAsync(cancellationToken: TestContext.Current.CancellationToken))
+            {
+                names.Add(table.Name);
+            }
+            Assert.Contains(names, n => n.Contains("Silo", StringComparison.OrdinalIgnoreCase));
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task AzureStorageWithoutProcessesIsRefused()
     {
