@@ -59,8 +59,10 @@ public sealed class WatchThroughSiloLossTests(AzuriteWithTables storage)
             Assert.Equal(JobState.Completed, status.State);
             Assert.Equal(Shards, status.ShardsDone);
             Assert.Contains(stderr, l => l.Text.StartsWith($"{jobId} completed: {Shards}/{Shards} shards", StringComparison.Ordinal));
-            Assert.Contains(stderr, l => l.Text.StartsWith(string.Create(CultureInfo.InvariantCulture,
-                $"Completed: {Shards} shards, {Shards * ImagesPerShard} images embedded"), StringComparison.Ordinal));
+            // The job grain's new activation finds the commit records of shards done before the kill, and may count
+            // some as committed earlier ("24 shards (22 computed now, 2 already committed)"): the line says so.
+            Assert.Contains(stderr, l => l.Text.StartsWith(string.Create(CultureInfo.InvariantCulture, $"Completed: {Shards} shards"), StringComparison.Ordinal)
+                && l.Text.Contains(string.Create(CultureInfo.InvariantCulture, $"{Shards * ImagesPerShard} images embedded"), StringComparison.Ordinal));
             var written = await data.OutputKeysAsync(cluster.Folder("metadata"), cancellationToken);
             Assert.Equal(data.Keys.Order(StringComparer.Ordinal), written.Order(StringComparer.Ordinal));
         }
