@@ -13,13 +13,22 @@ internal static class JobWatch
     /// <summary>How often a long outage is reported again, so a terminal or CI log shows the watch is still trying.</summary>
     private static readonly TimeSpan OutageReminder = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The poll timeout of <c>mae run</c>, whose embedded silo has no other to fail over to: a status call that is
+    /// slow there means the process is busy (inference on every core), not that a silo died.
+    /// </summary>
+    public static readonly TimeSpan EmbeddedPollTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Returns the job's final status.</summary>
-    public static async Task<JobStatus> FollowAsync(MaeClusterClient jobs, string jobId, bool json, CommandConsole console, CancellationToken cancellationToken)
+    /// <param name="pollTimeout">How long one status call may go unanswered before it is retried; default <see cref="JobWatchOptions.PollTimeout"/>.</param>
+    public static async Task<JobStatus> FollowAsync(MaeClusterClient jobs, string jobId, bool json, CommandConsole console, CancellationToken cancellationToken,
+        TimeSpan? pollTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(console);
         var notices = new WatchNotices(console.Error);
-        var statuses = jobs.WatchAsync(jobId, WatchOptions(jobId, notices), cancellationToken);
+        var options = WatchOptions(jobId, notices);
+        var statuses = jobs.WatchAsync(jobId, pollTimeout is { } timeout ? options with { PollTimeout = timeout } : options, cancellationToken);
         JobStatus? last = null;
         if (json)
         {
