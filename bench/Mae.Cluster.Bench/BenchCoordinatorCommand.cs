@@ -222,7 +222,7 @@ internal static class BenchCoordinatorCommand
         JobStatus status;
         while (true)
         {
-            status = await client.GetStatusAsync(jobId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            status = await client.GetStatusAsync(jobId, cancellationToken).ConfigureAwait(false);
             var now = watch.Elapsed;
             if (status.State != JobState.Pending)
             {

@@ -14,15 +14,21 @@ internal static class JobProgressDisplay
 {
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Shows every status until the sequence ends; returns the last one (null if there was none).</summary>
-    public static async Task<JobStatus?> FollowAsync(IAsyncEnumerable<JobStatus> statuses, CommandConsole commandConsole)
+    /// <summary>
+    /// Shows every status until the sequence ends, and the <paramref name="notices"/> about the watch on lines of their
+    /// own; returns the last status (null if there was none).
+    /// </summary>
+    public static async Task<JobStatus?> FollowAsync(IAsyncEnumerable<JobStatus> statuses, CommandConsole commandConsole, WatchNotices notices)
     {
         ArgumentNullException.ThrowIfNull(statuses);
         ArgumentNullException.ThrowIfNull(commandConsole);
+        ArgumentNullException.ThrowIfNull(notices);
         if (commandConsole.LiveErrorConsole() is not { } console)
         {
-            return await FollowPlainAsync(statuses, commandConsole.Error).ConfigureAwait(false);
+            return await FollowPlainAsync(statuses, commandConsole.Error, notices).ConfigureAwait(false);
         }
+        // Written through the live console, which keeps the bar below them.
+        notices.ShowWith(line => console.MarkupLine(Markup.Escape(line)));
         JobStatus? last = null;
         await console.Progress()
             .AutoClear(false)
@@ -55,20 +61,24 @@ internal static class JobProgressDisplay
             : string.Create(CultureInfo.InvariantCulture, $"{status.ShardsDone + status.ShardsFailed}/{status.Shards} shards");
         var rate = status.ImagesPerSecond is { } r ? string.Create(CultureInfo.InvariantCulture, $", {r:F1} images/s") : "";
         var eta = status.EstimatedTimeLeft is { } left && !status.State.IsTerminal() ? $", ETA {Duration(left)}" : "";
-        var failedShards = status.ShardsFailed > 0 ? string.Create(CultureInfo.InvariantCulture, $", {status.ShardsFailed} shards failed") : "";
+        var failedShards = status.ShardsFailed > 0 ? string.Create(CultureInfo.InvariantCulture, $", {status.ShardsFailed} shard{(status.ShardsFailed == 1 ? "" : "s")} failed") : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"{status.JobId} {state}: {shards}, {status.ImagesDone:N0} images{rate}{eta}, {status.ImagesFailed:N0} failed{failedShards}");
     }
 
-    private static async Task<JobStatus?> FollowPlainAsync(IAsyncEnumerable<JobStatus> statuses, TextWriter error)
+    private static async Task<JobStatus?> FollowPlainAsync(IAsyncEnumerable<JobStatus> statuses, TextWriter error, WatchNotices notices)
     {
         JobStatus? last = null;
         var sinceLine = Stopwatch.StartNew();
+        var noticesShown = notices.Posted;
         await foreach (var status in statuses.ConfigureAwait(false))
         {
-            // A line per state change and at the end, else at most one per interval: readable in a CI log.
-            if (last is null || status.State != last.State || status.State.IsTerminal() || sinceLine.Elapsed >= PlainInterval)
+            // A line per state change, after a notice (where the job stands now) and at the end, else at most one
+            // per interval: readable in a CI log.
+            if (last is null || status.State != last.State || status.State.IsTerminal() || notices.Posted != noticesShown
+                || sinceLine.Elapsed >= PlainInterval)
             {
+                noticesShown = notices.Posted;
                 await error.WriteLineAsync(Describe(status)).ConfigureAwait(false);
                 sinceLine.Restart();
             }

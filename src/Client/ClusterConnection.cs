@@ -67,10 +67,9 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        QuietLogging.Configure(builder.Logging);
-        // Each refused connection attempt logs a stack trace; the one-line error below says what matters.
-        builder.Logging.AddFilter("Orleans.Runtime.Messaging.ConnectionManager", LogLevel.None);
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // Each refused connection attempt, lost gateway or abandoned call would log a stack trace; the command's own
+        // one-line messages say what matters.
+        QuietLogging.ConfigureClient(builder.Logging, new ConfigurationBuilder().AddEnvironmentVariables().Build());
         builder.UseOrleansClient(client =>
         {
             switch (options.Clustering)

@@ -35,16 +35,16 @@ public static class JobOutcome
         if (status.ShardsAlreadyCommitted == status.Shards)
         {
             return string.Create(invariant,
-                $"Nothing to do: all {status.Shards} shards were already committed by an earlier run ({status.ImagesDone} images, {status.ImagesFailed} failed) → {output}");
+                $"Nothing to do: {(status.Shards == 1 ? "the 1 shard was" : $"all {status.Shards} shards were")} already committed by an earlier run ({status.ImagesDone} images, {status.ImagesFailed} failed) → {output}");
         }
         var elapsed = status.FinishedAt - status.StartedAt;
         var rate = elapsed is { TotalSeconds: > 0 } e ? string.Create(invariant, $", {status.ImagesComputed / e.TotalSeconds:F2} images/s") : "";
         var shards = status.ShardsAlreadyCommitted > 0
-            ? string.Create(invariant, $"{status.Shards} shards ({status.Shards - status.ShardsAlreadyCommitted} computed now, {status.ShardsAlreadyCommitted} already committed)")
-            : string.Create(invariant, $"{status.Shards} shards");
+            ? string.Create(invariant, $"{Shards(status.Shards)} ({status.Shards - status.ShardsAlreadyCommitted} computed now, {status.ShardsAlreadyCommitted} already committed)")
+            : Shards(status.Shards);
         var images = status.ShardsAlreadyCommitted > 0
-            ? string.Create(invariant, $"{status.ImagesDone} images embedded ({status.ImagesComputed} now)")
-            : string.Create(invariant, $"{status.ImagesDone} images embedded");
+            ? string.Create(invariant, $"{Images(status.ImagesDone)} embedded ({status.ImagesComputed} now)")
+            : $"{Images(status.ImagesDone)} embedded";
         var head = status.ImagesFailed > 0
             ? string.Create(invariant, $"Completed with {status.ImagesFailed} failed image{(status.ImagesFailed == 1 ? "" : "s")} (listed in {output}/failures/)")
             : "Completed";
@@ -66,4 +66,8 @@ public static class JobOutcome
             _ => null,
         };
     }
+
+    private static string Shards(int count) => string.Create(CultureInfo.InvariantCulture, $"{count} shard{(count == 1 ? "" : "s")}");
+
+    private static string Images(long count) => string.Create(CultureInfo.InvariantCulture, $"{count} image{(count == 1 ? "" : "s")}");
 }

@@ -11,7 +11,8 @@ public sealed class MaeClusterClient(IClusterClient client)
         client.GetGrain<IJobGrain>(jobId ?? $"job-{Guid.NewGuid():N}").SubmitAsync(spec);
 
     /// <summary>The job's current status, as its coordinator grain holds it.</summary>
-    public Task<JobStatus> GetStatusAsync(string jobId) => client.GetGrain<IJobGrain>(jobId).GetStatusAsync();
+    public Task<JobStatus> GetStatusAsync(string jobId, CancellationToken cancellationToken = default) =>
+        client.GetGrain<IJobGrain>(jobId).GetStatusAsync(cancellationToken);
 
     /// <summary>
     /// Cancels the job: no new shard is leased; shards in flight finish and commit unless <paramref name="abandonInFlight"/>,
@@ -23,14 +24,15 @@ public sealed class MaeClusterClient(IClusterClient client)
     public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken = default)
     {
         var ids = await client.GetGrain<IJobRegistryGrain>(0).GetAllJobsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Task.WhenAll(ids.Select(GetStatusAsync)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Task.WhenAll(ids.Select(id => GetStatusAsync(id, cancellationToken))).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Follows the job (as <see cref="WatchAsync"/> does) and returns its terminal status.</summary>
     public async Task<JobStatus> WaitForEndAsync(string jobId, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
+        var options = interval is { } every ? new JobWatchOptions { Interval = every } : null;
         JobStatus? last = null;
-        await foreach (var status in WatchAsync(jobId, interval, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var status in WatchAsync(jobId, options, cancellationToken).ConfigureAwait(false))
         {
             last = status;
         }
@@ -38,36 +40,23 @@ public sealed class MaeClusterClient(IClusterClient client)
     }
 
     /// <summary>
-    /// Yields the status whenever it changes, polling every <paramref name="interval"/>, and ends after the terminal
-    /// status. While the cluster does not answer — a silo holding the job died and the membership has not caught up,
-    /// the gateway moved — it keeps asking for up to <paramref name="outageTolerance"/> (default five minutes),
-    /// telling <paramref name="onOutage"/> of each failed poll, since the job itself goes on meanwhile.
+    /// Yields the status whenever it changes, polling every <see cref="JobWatchOptions.Interval"/>, and ends after the
+    /// terminal status. A call that does not answer within <see cref="JobWatchOptions.PollTimeout"/> — the silo
+    /// holding the job grain died and the membership has not caught up, the gateway went away — is abandoned and
+    /// retried with backoff, for up to <see cref="JobWatchOptions.OutageTolerance"/>, since the job itself goes on
+    /// meanwhile; <see cref="JobWatchOptions.OnContactLost"/> and <see cref="JobWatchOptions.OnContactRestored"/> are
+    /// told.
     /// </summary>
-    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan? interval = null, TimeSpan? outageTolerance = null,
-        Action<Exception>? onOutage = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <exception cref="ClusterUnreachableException">The cluster did not answer within the outage tolerance.</exception>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, JobWatchOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        options ??= new JobWatchOptions();
+        var poll = new JobStatusPoll(token => GetStatusAsync(jobId, token), jobId, options);
         JobStatus? last = null;
-        DateTimeOffset? outageSince = null;
-        var tolerance = outageTolerance ?? TimeSpan.FromMinutes(5);
         while (true)
         {
-            JobStatus status;
-            try
-            {
-                status = await GetStatusAsync(jobId).WaitAsync(cancellationToken).ConfigureAwait(false);
-                outageSince = null;
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                outageSince ??= DateTimeOffset.UtcNow;
-                if (DateTimeOffset.UtcNow - outageSince > tolerance)
-                {
-                    throw;
-                }
-                onOutage?.Invoke(e);
-                await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
+            var status = await poll.AskAsync(cancellationToken).ConfigureAwait(false);
             if (status != last)
             {
                 yield return status;
@@ -77,7 +66,7 @@ public sealed class MaeClusterClient(IClusterClient client)
             {
                 yield break;
             }
-            await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(options.Interval, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Mae.Cluster.Client;
@@ -19,5 +20,21 @@ public static class QuietLogging
         logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         logging.AddSimpleConsole(o => o.SingleLine = true);
         logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    /// <summary>
+    /// As <see cref="Configure"/>, and nothing of Orleans itself: the client's warnings (a lost gateway, a call that
+    /// timed out, each with a stack trace) are about failures the command already reports in a line of its own.
+    /// <c>Logging__LogLevel__Orleans=Warning</c> (any <c>Logging</c> setting in <paramref name="configuration"/>, which
+    /// wins over these) brings them back for a diagnosis.
+    /// </summary>
+    public static void ConfigureClient(ILoggingBuilder logging, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configure(logging);
+        logging.AddFilter("Orleans", LogLevel.None);
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // After the filters above: of two rules for the same category the later one applies.
+        logging.AddConfiguration(configuration.GetSection("Logging"));
     }
 }

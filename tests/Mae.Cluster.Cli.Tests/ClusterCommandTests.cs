@@ -27,6 +27,24 @@ public sealed class ClusterCommandTests(TestSilo silo, CoordinatorOnlyTestSilo c
     }
 
     [Fact]
+    public async Task SubmitWaitAndStatusWatchEndWithTheCompletedLineInTheSingularForOneShard()
+    {
+        var (input, keys) = TestInputs.WriteLoose(silo.Temp);
+        var output = silo.Temp.Combine($"output-{Guid.NewGuid():N}");
+        var jobId = NewJobId("one-shard");
+
+        var submit = await silo.MaeAsync("submit", input, "--output", output, "--model", silo.Model, "--shard-size", "1000", "--job-id", jobId, "--wait");
+        var watch = await silo.MaeAsync("status", jobId, "--watch");
+
+        Assert.True(submit.ExitCode == 0, submit.StdErr);
+        Assert.True(watch.ExitCode == 0, watch.StdErr);
+        var completed = string.Create(CultureInfo.InvariantCulture, $"Completed: 1 shard, {keys.Length} images embedded, 0 failed");
+        Assert.Contains(completed, submit.StdErr, StringComparison.Ordinal);
+        Assert.Contains(completed, watch.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"→ {output}", watch.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SubmitThenStatusAndListReportTheJobAsJson()
     {
         var (input, keys) = TestInputs.WriteLoose(silo.Temp);

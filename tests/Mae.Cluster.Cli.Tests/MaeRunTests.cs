@@ -139,7 +139,7 @@ public sealed class MaeRunTests : IDisposable
         var run = await BuiltProgram.Mae.RunAsync(_environment, "run", input, "--output", output, "--model", "tiny");
 
         Assert.True(run.ExitCode == 0, run.StdErr);
-        Assert.Contains($"Completed with 1 failed image (listed in {output}/failures/): 1 shards, {keys.Length} images embedded, 1 failed", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"Completed with 1 failed image (listed in {output}/failures/): 1 shard, {keys.Length} images embedded, 1 failed", run.StdErr, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "_SUCCESS")));
     }
 

@@ -20,7 +20,7 @@ public sealed class CoordinatorEconomyTests(ClusterFixture fixture)
         var asked = fixture.Calls.Count(jobId, nameof(IShardPartitionGrain.GetSummaryAsync));
         var job = (GrainReference)fixture.Job(jobId);
         await fixture.Client.GetGrain<IManagementGrain>(0).DeactivateGrain(job.GrainId, TestContext.Current.CancellationToken);
-        var afterwards = await fixture.Job(jobId).GetStatusAsync();
+        var afterwards = await fixture.Job(jobId).GetStatusAsync(TestContext.Current.CancellationToken);
         var askedOnReactivation = fixture.Calls.Count(jobId, nameof(IShardPartitionGrain.GetSummaryAsync)) - asked;
 
         // Half the partitions were finished: a job that asked every partition would have asked all 40.

@@ -187,7 +187,7 @@ public sealed class JobLifecycleTests(ClusterFixture fixture)
         Assert.Contains("ShardSize must be between 1 and 1,000,000 (was 0)", refused.Message, StringComparison.Ordinal);
         Assert.Contains("MaxShardAttempts must be between 1 and 63 (was 0)", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(jobId, await fixture.Client.GetGrain<IJobRegistryGrain>(0).GetAllJobsAsync());
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => fixture.Job(jobId).GetStatusAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => fixture.Job(jobId).GetStatusAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

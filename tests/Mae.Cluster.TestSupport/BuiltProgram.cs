@@ -89,17 +89,23 @@ public sealed record ProgramResult(int ExitCode, string StdOut, string StdErr);
 public sealed class RunningProgram : IDisposable
 {
     private readonly Process _process;
-    private readonly Task<string> _stdout;
-    private readonly Task<string> _stderr;
+    private readonly ProgramOutput _stdout;
+    private readonly ProgramOutput _stderr;
 
     internal RunningProgram(Process process)
     {
         _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        _stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        _stdout = new ProgramOutput(process.StandardOutput, TestContext.Current.CancellationToken);
+        _stderr = new ProgramOutput(process.StandardError, TestContext.Current.CancellationToken);
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The lines the program wrote to stdout so far, each with when it arrived.</summary>
+    public IReadOnlyList<TimedLine> StdOutLines => _stdout.Lines;
+
+    /// <summary>The lines the program wrote to stderr so far, each with when it arrived.</summary>
+    public IReadOnlyList<TimedLine> StdErrLines => _stderr.Lines;
 
     /// <summary>
     /// Sends SIGINT, as Ctrl-C in a terminal does (Process.Kill sends SIGKILL, which no program can handle),
@@ -115,7 +121,7 @@ public sealed class RunningProgram : IDisposable
     public async Task<ProgramResult> WaitAsync()
     {
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return new ProgramResult(_process.ExitCode, await _stdout, await _stderr);
+        return new ProgramResult(_process.ExitCode, await _stdout.Text, await _stderr.Text);
     }
 
     public void Dispose()

@@ -91,7 +91,7 @@ internal static class RunCommand
         var submitted = await jobs.SubmitAsync(spec, $"run-{Guid.NewGuid():N}").ConfigureAwait(false);
         try
         {
-            return await JobWatch.FollowAsync(jobs, submitted.JobId, json: false, console, cancellationToken).ConfigureAwait(false);
+            return await JobWatch.FollowAsync(jobs, submitted.JobId, json: false, console, cancellationToken, JobWatch.EmbeddedPollTimeout).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

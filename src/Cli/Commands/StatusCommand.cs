@@ -24,7 +24,7 @@ internal static class StatusCommand
             {
                 return await ClusterCommands.WatchAsync(jobs, id, asJson, CommandConsole.Of(parse), cancellationToken).ConfigureAwait(false);
             }
-            var status = await jobs.GetStatusAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var status = await jobs.GetStatusAsync(id, cancellationToken).ConfigureAwait(false);
             await ClusterCommands.WriteStatusAsync(status, asJson, CommandConsole.Of(parse)).ConfigureAwait(false);
             return JobOutcome.ExitCodeOf(status);
         }, cancellationToken));

@@ -18,8 +18,12 @@ public interface IJobGrain : IGrainWithStringKey
     Task<JobStatus> SubmitAsync(JobSpec spec);
 
     /// <summary>The current status; throws <see cref="KeyNotFoundException"/> for an id never submitted.</summary>
+    /// <param name="cancellationToken">
+    /// Lets a caller abandon a call that does not answer (its silo died, the membership has not caught up) within its
+    /// own short timeout, rather than Orleans' response timeout.
+    /// </param>
     [Alias("GetStatus")]
-    Task<JobStatus> GetStatusAsync();
+    Task<JobStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stops leasing. In-flight shards finish and are recorded, or with <paramref name="abandonInFlight"/> their

@@ -79,8 +79,12 @@ internal sealed partial class JobGrain(
         return Status();
     }
 
-    public Task<JobStatus> GetStatusAsync() =>
-        S.Spec is null ? throw new KeyNotFoundException($"No job with id '{JobId}' was submitted.") : Task.FromResult(Status());
+    public Task<JobStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        // A caller that gave up waiting has no use for the answer.
+        cancellationToken.ThrowIfCancellationRequested();
+        return S.Spec is null ? throw new KeyNotFoundException($"No job with id '{JobId}' was submitted.") : Task.FromResult(Status());
+    }
 
     public async Task<JobStatus> CancelAsync(bool abandonInFlight)
     {
