@@ -17,22 +17,24 @@ namespace Mae.Cluster.Grains.Workers;
 /// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
-    string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, ILogger<ShardWorker> logger) : BackgroundService
+    string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, TimeProvider time, ILogger<ShardWorker> logger)
+    : BackgroundService
 {
-    /// <summary>
-    /// Tries of a completion report (0.2 s doubling to 5 s between them): a report lost to a partition grain that is
-    /// moving to another silo would leave a committed shard to wait out its lease and be leased again.
-    /// </summary>
-    private const int CompletionAttempts = 6;
-
     /// <summary>The pause after a poll that failed, before asking again.</summary>
     private static readonly TimeSpan FailedPollDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Polls that may fail in a row (the silo is busy or stopping) before the run is given up on.</summary>
     private const int PollFailuresAllowed = 10;
     private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
-    private readonly ResiliencePipeline _completionRetry = GrainCallRetry.Create(CompletionAttempts, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
-        (attempt, e) => LogCompletionRetry(logger, e, workerId, attempt));
+
+    /// <summary>
+    /// Outcome reports (0.2 s doubling to 5 s between tries) are retried until they get through or the lease's last
+    /// known expiry passes (<see cref="ReportAsync"/>): a partition whose silo died comes back only once the
+    /// membership declares that silo dead, which can take longer than any fixed count of tries, and a report lost
+    /// leaves a committed shard to be leased again (or a failed attempt uncounted).
+    /// </summary>
+    private readonly ResiliencePipeline _reportRetry = GrainCallRetry.Create(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
+        (attempt, e) => LogReportRetry(logger, e, workerId, attempt), time);
     private WorkAssignment? _assignment;
     private int _leasedFromAssignment;
     private int _jobCursor;
@@ -156,14 +158,44 @@ public sealed partial class ShardWorker(
             }
             metrics.Failed(device, Stopwatch.GetElapsedTime(started));
             LogShardFailed(logger, lease.JobId, lease.Shard, lease.Attempt, outcome.Error ?? "cancelled");
-            await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
+            // Lost, the attempt would not count: a shard failing on every worker would be retried for ever.
+            await ReportAsync(held, () => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
             return false;
         }
         metrics.Completed(device, result, Stopwatch.GetElapsedTime(started));
-        // Unreported, the lease expires and the shard is found committed when it is leased again: wasted time, never a wrong result.
-        await TryAsync(() => _completionRetry.ExecuteAsync(async _ => await partition.CompleteAsync(lease.Shard, lease.LeaseId, result).ConfigureAwait(false)).AsTask())
-            .ConfigureAwait(false);
+        // Lost, the shard is leased again and found committed: wasted time, never a wrong result.
+        await ReportAsync(held, () => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false);
         return false;
+    }
+
+    /// <summary>
+    /// Sends an outcome report until it gets through or the lease's last known expiry passes: after that the shard may
+    /// have been leased again, and its new holder finds the commit record. Meanwhile the lease stays held, so it is
+    /// renewed, and a partition that lost its activation takes it back on the first renewal that reaches it.
+    /// </summary>
+    private async Task ReportAsync(HeldLease held, Func<Task> report)
+    {
+        try
+        {
+            await _reportRetry.ExecuteUntilAsync(async () =>
+            {
+                try
+                {
+                    await report().ConfigureAwait(false);
+                }
+                catch
+                {
+                    held.Doubt();
+                    throw;
+                }
+            }, () => held.ExpiresAt).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Given up on past the lease: the shard's next holder settles it (commit record or a new attempt).
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReportGivenUp(logger, e, workerId, held.Lease.JobId, held.Lease.Shard);
+        }
     }
 
     /// <summary>
@@ -218,13 +250,13 @@ public sealed partial class ShardWorker(
 
     private async Task<HeldLease?> LeaseNextAsync()
     {
-        if (_assignment is { } current && _leasedFromAssignment < options.LeasesPerAssignment)
+        if (_assignment is { } current && _leasedFromAssignment < options.LeasesPerAssignment && !InDoubt(current.Plan.GrainKey))
         {
-            var lease = await grains.GetGrain<IShardPartitionGrain>(current.Plan.GrainKey).LeaseAsync(current.Plan, workerId).ConfigureAwait(false);
+            var lease = await LeaseFromAsync(current.Plan).ConfigureAwait(false);
             if (lease is not null)
             {
                 _leasedFromAssignment++;
-                return new HeldLease(lease, current.Spec);
+                return new HeldLease(lease, current.Spec, time.GetUtcNow());
             }
         }
         _assignment = null;
@@ -234,11 +266,11 @@ public sealed partial class ShardWorker(
         {
             var index = (_jobCursor + i) % jobs.Count;
             var assignment = await grains.GetGrain<IJobGrain>(jobs[index]).RequestWorkAsync().ConfigureAwait(false);
-            if (assignment is null)
+            if (assignment is null || InDoubt(assignment.Plan.GrainKey))
             {
                 continue;
             }
-            var lease = await grains.GetGrain<IShardPartitionGrain>(assignment.Plan.GrainKey).LeaseAsync(assignment.Plan, workerId).ConfigureAwait(false);
+            var lease = await LeaseFromAsync(assignment.Plan).ConfigureAwait(false);
             if (lease is null)
             {
                 continue;
@@ -246,10 +278,33 @@ public sealed partial class ShardWorker(
             _assignment = assignment;
             _leasedFromAssignment = 1;
             _jobCursor = index + 1; // Several active jobs share the workers in turn.
-            return new HeldLease(lease, assignment.Spec);
+            return new HeldLease(lease, assignment.Spec, time.GetUtcNow());
         }
         return null;
     }
+
+    private async Task<ShardLease?> LeaseFromAsync(PartitionPlan plan)
+    {
+        try
+        {
+            return await grains.GetGrain<IShardPartitionGrain>(plan.GrainKey).LeaseAsync(plan, workerId).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var held in _held.Values.Where(h => h.Lease.PartitionKey == plan.GrainKey))
+            {
+                held.Doubt();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether a lease this worker holds from <paramref name="partitionKey"/> is in doubt. Leasing from such a partition
+    /// waits until it answers a renewal: its new activation (after its silo died) has forgotten our leases, and would
+    /// hand our own running or finished shards back to us if a lease request reached it before the renewals.
+    /// </summary>
+    private bool InDoubt(string partitionKey) => _held.Values.Any(h => h.InDoubt && h.Lease.PartitionKey == partitionKey);
 
     private async Task RenewLoopAsync(CancellationToken cancellationToken)
     {
@@ -269,10 +324,16 @@ public sealed partial class ShardWorker(
     private async Task RenewAsync(HeldLease held)
     {
         var lease = held.Lease;
+        var sentAt = time.GetUtcNow();
         try
         {
-            if (!await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId, workerId).ConfigureAwait(false))
+            if (await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId, workerId).ConfigureAwait(false))
             {
+                held.Renewed(sentAt);
+            }
+            else
+            {
+                held.Answered();
                 held.Abandon(); // Done elsewhere, re-leased after expiry, or the job was cancelled: stop spending the device on it.
             }
         }
@@ -280,6 +341,7 @@ public sealed partial class ShardWorker(
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            held.Doubt();
             LogRenewFailed(logger, e, lease.JobId, lease.Shard);
         }
     }
@@ -324,8 +386,11 @@ public sealed partial class ShardWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {Job} shard {Shard} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string job, int shard);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: completion report attempt {Attempt} failed; retrying")]
-    private static partial void LogCompletionRetry(ILogger logger, Exception exception, string worker, int attempt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: outcome report attempt {Attempt} failed; retrying")]
+    private static partial void LogReportRetry(ILogger logger, Exception exception, string worker, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} gave up reporting job {Job} shard {Shard}: its lease has run out, so its next holder settles it")]
+    private static partial void LogReportGivenUp(ILogger logger, Exception exception, string worker, string job, int shard);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not report to a partition")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string worker);
