@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
 
 namespace Mae.Cluster.Grains.Workers;
 
@@ -12,8 +11,9 @@ namespace Mae.Cluster.Grains.Workers;
 /// finishes them, so faster silos take more and a silo added mid-job joins in by simply starting to ask. Three
 /// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (up to
 /// <see cref="WorkerOptions.ShardsInFlight"/> shards at once, each handed to this silo's
-/// <see cref="IShardInferenceGrain"/> for the device, which computes it on the device's own threads) and renewing
-/// every held lease. Every grain call is short; none lasts a shard. On shutdown
+/// <see cref="IShardInferenceGrain"/> for the device, which computes it on the device's own threads; a shard gives its
+/// slot back before its outcome is reported, see <see cref="OutcomeReports"/>) and renewing every held lease, reported
+/// ones included. Every grain call is short; none lasts a shard. On shutdown
 /// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
@@ -26,15 +26,7 @@ public sealed partial class ShardWorker(
     /// <summary>Polls that may fail in a row (the silo is busy or stopping) before the run is given up on.</summary>
     private const int PollFailuresAllowed = 10;
     private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
-
-    /// <summary>
-    /// Outcome reports (0.2 s doubling to 5 s between tries) are retried until they get through or the lease's last
-    /// known expiry passes (<see cref="ReportAsync"/>): a partition whose silo died comes back only once the
-    /// membership declares that silo dead, which can take longer than any fixed count of tries, and a report lost
-    /// leaves a committed shard to be leased again (or a failed attempt uncounted).
-    /// </summary>
-    private readonly ResiliencePipeline _reportRetry = GrainCallRetry.Create(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
-        (attempt, e) => LogReportRetry(logger, e, workerId, attempt), time);
+    private readonly OutcomeReports _reports = new(workerId, time, logger);
     private WorkAssignment? _assignment;
     private int _leasedFromAssignment;
     private int _jobCursor;
@@ -98,16 +90,21 @@ public sealed partial class ShardWorker(
 
     private async Task ExecuteLoopAsync(ChannelReader<HeldLease> queue, CancellationToken stoppingToken)
     {
-        var running = new List<Task>(options.ShardsInFlight);
+        // A slot is the device's, taken while a shard runs and given back before its outcome is reported: a report
+        // waiting out its partition's failover must not leave the device idle.
+        using var slots = new SemaphoreSlim(options.ShardsInFlight, options.ShardsInFlight);
+        var running = new List<Task>();
         try
         {
-            await foreach (var held in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                running.Add(ExecuteThenForgetAsync(held, stoppingToken));
-                if (running.Count == options.ShardsInFlight)
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                if (!await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false) || !queue.TryRead(out var held))
                 {
-                    running.Remove(await Task.WhenAny(running).ConfigureAwait(false));
+                    break; // The lease loop ended (shutdown).
                 }
+                running.RemoveAll(t => t.IsCompleted);
+                running.Add(ExecuteThenForgetAsync(held, new DeviceSlot(slots), stoppingToken));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -119,9 +116,17 @@ public sealed partial class ShardWorker(
         }
     }
 
-    private async Task ExecuteThenForgetAsync(HeldLease held, CancellationToken stoppingToken)
+    private async Task ExecuteThenForgetAsync(HeldLease held, DeviceSlot slot, CancellationToken stoppingToken)
     {
-        var released = await ExecuteAsync(held, stoppingToken).ConfigureAwait(false);
+        bool released;
+        try
+        {
+            released = await ExecuteAsync(held, slot, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.Free();
+        }
         if (!released)
         {
             _held.TryRemove(held.Lease.LeaseId, out _);
@@ -130,7 +135,7 @@ public sealed partial class ShardWorker(
     }
 
     /// <summary>Runs one shard and reports it; returns true when the lease stays held for release at shutdown.</summary>
-    private async Task<bool> ExecuteAsync(HeldLease held, CancellationToken stoppingToken)
+    private async Task<bool> ExecuteAsync(HeldLease held, DeviceSlot slot, CancellationToken stoppingToken)
     {
         var lease = held.Lease;
         var partition = grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey);
@@ -142,6 +147,7 @@ public sealed partial class ShardWorker(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
         var started = Stopwatch.GetTimestamp();
         var outcome = await RunOnDeviceAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
+        slot.Free();
         if (outcome.Result is not { } result)
         {
             if (held.Abandoned.IsCancellationRequested)
@@ -159,43 +165,13 @@ public sealed partial class ShardWorker(
             metrics.Failed(device, Stopwatch.GetElapsedTime(started));
             LogShardFailed(logger, lease.JobId, lease.Shard, lease.Attempt, outcome.Error ?? "cancelled");
             // Lost, the attempt would not count: a shard failing on every worker would be retried for ever.
-            await ReportAsync(held, () => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
+            await _reports.SendAsync(held, () => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
             return false;
         }
         metrics.Completed(device, result, Stopwatch.GetElapsedTime(started));
         // Lost, the shard is leased again and found committed: wasted time, never a wrong result.
-        await ReportAsync(held, () => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false);
+        await _reports.SendAsync(held, () => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false);
         return false;
-    }
-
-    /// <summary>
-    /// Sends an outcome report until it gets through or the lease's last known expiry passes: after that the shard may
-    /// have been leased again, and its new holder finds the commit record. Meanwhile the lease stays held, so it is
-    /// renewed, and a partition that lost its activation takes it back on the first renewal that reaches it.
-    /// </summary>
-    private async Task ReportAsync(HeldLease held, Func<Task> report)
-    {
-        try
-        {
-            await _reportRetry.ExecuteUntilAsync(async () =>
-            {
-                try
-                {
-                    await report().ConfigureAwait(false);
-                }
-                catch
-                {
-                    held.Doubt();
-                    throw;
-                }
-            }, () => held.ExpiresAt).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Given up on past the lease: the shard's next holder settles it (commit record or a new attempt).
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LogReportGivenUp(logger, e, workerId, held.Lease.JobId, held.Lease.Shard);
-        }
     }
 
     /// <summary>
@@ -385,12 +361,6 @@ public sealed partial class ShardWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {Job} shard {Shard} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string job, int shard);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: outcome report attempt {Attempt} failed; retrying")]
-    private static partial void LogReportRetry(ILogger logger, Exception exception, string worker, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} gave up reporting job {Job} shard {Shard}: its lease has run out, so its next holder settles it")]
-    private static partial void LogReportGivenUp(ILogger logger, Exception exception, string worker, string job, int shard);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not report to a partition")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string worker);
