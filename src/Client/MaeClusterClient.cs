@@ -15,6 +15,13 @@ public sealed class MaeClusterClient(IClusterClient client)
         client.GetGrain<IJobGrain>(jobId).GetStatusAsync(cancellationToken);
 
     /// <summary>
+    /// The job's shards leased now (up to <paramref name="maxCount"/>, in shard order), each with the worker holding it
+    /// ("{silo address}/{device}") and its attempts so far: where the work is, and which shards needed another try.
+    /// </summary>
+    public Task<IReadOnlyList<ShardRecord>> GetShardsInFlightAsync(string jobId, int maxCount = 10_000) =>
+        client.GetGrain<IJobGrain>(jobId).GetShardsInFlightAsync(maxCount);
+
+    /// <summary>
     /// Cancels the job: no new shard is leased; shards in flight finish and commit unless <paramref name="abandonInFlight"/>,
     /// in which case their work is dropped (a rerun of the same job redoes them).
     /// </summary>

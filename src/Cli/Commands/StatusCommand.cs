@@ -4,8 +4,8 @@ using Mae.Cluster.Client;
 namespace Mae.Cluster.Cli.Commands;
 
 /// <summary>
-/// <c>mae status JOB</c>: a job's state and totals; <c>--watch</c> follows it to its end. Exits 1 for a failed or
-/// cancelled job, so a script can tell.
+/// <c>mae status JOB</c>: a job's state and totals, and where its shards in flight are; <c>--watch</c> follows it to
+/// its end. Exits 1 for a failed or cancelled job, so a script can tell.
 /// </summary>
 internal static class StatusCommand
 {
@@ -24,10 +24,28 @@ internal static class StatusCommand
             {
                 return await ClusterCommands.WatchAsync(jobs, id, asJson, CommandConsole.Of(parse), cancellationToken).ConfigureAwait(false);
             }
-            var status = await jobs.GetStatusAsync(id, cancellationToken).ConfigureAwait(false);
-            await ClusterCommands.WriteStatusAsync(status, asJson, CommandConsole.Of(parse)).ConfigureAwait(false);
-            return JobOutcome.ExitCodeOf(status);
+            return await WriteStatusAsync(jobs, id, asJson, CommandConsole.Of(parse), cancellationToken).ConfigureAwait(false);
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>The status once, with where its shards in flight are; the exit code by its state.</summary>
+    private static async Task<int> WriteStatusAsync(MaeClusterClient jobs, string id, bool json, CommandConsole console, CancellationToken cancellationToken)
+    {
+        var status = await jobs.GetStatusAsync(id, cancellationToken).ConfigureAwait(false);
+        var inFlight = await jobs.GetShardsInFlightAsync(id).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await JobStatusJson.WriteAsync(console.Out, status, inFlight).ConfigureAwait(false);
+        }
+        else
+        {
+            await ClusterCommands.WriteStatusAsync(status, json: false, console).ConfigureAwait(false);
+            foreach (var line in ShardsInFlightText.Describe(inFlight))
+            {
+                await console.Out.WriteLineAsync(line).ConfigureAwait(false);
+            }
+        }
+        return JobOutcome.ExitCodeOf(status);
     }
 }

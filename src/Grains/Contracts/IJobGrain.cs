@@ -43,4 +43,12 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>Shards given up on, up to <paramref name="maxCount"/>, in shard order.</summary>
     [Alias("GetFailedShards")]
     Task<IReadOnlyList<ShardFailure>> GetFailedShardsAsync(int maxCount);
+
+    /// <summary>
+    /// The shards leased now, up to <paramref name="maxCount"/>, in shard order: each with the worker holding it
+    /// ("{silo address}/{device}") and its attempts so far. Asks only the partitions in progress, so its cost follows
+    /// the workers, not the job's size.
+    /// </summary>
+    [Alias("GetShardsInFlight")]
+    Task<IReadOnlyList<ShardRecord>> GetShardsInFlightAsync(int maxCount);
 }

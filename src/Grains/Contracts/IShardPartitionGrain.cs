@@ -45,6 +45,13 @@ public interface IShardPartitionGrain : IGrainWithStringKey
     [Alias("GetShards")]
     Task<IReadOnlyList<ShardRecord>> GetShardsAsync();
 
+    /// <summary>
+    /// The shards leased now, with their holders and attempts so far, in shard order: bounded by the workers, not the
+    /// partition size (for operators asking where a job's shards are).
+    /// </summary>
+    [Alias("GetLeasedShards")]
+    Task<IReadOnlyList<ShardRecord>> GetLeasedShardsAsync();
+
     [Alias("GetFailures")]
     Task<IReadOnlyList<ShardFailure>> GetFailuresAsync();
 }

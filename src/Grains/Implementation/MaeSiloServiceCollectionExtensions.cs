@@ -35,6 +35,7 @@ public static class MaeSiloServiceCollectionExtensions
         }
         services.AddOptions<WorkerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ShardRuns>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<WorkerMetrics>();
         foreach (var device in named)
@@ -45,6 +46,7 @@ public static class MaeSiloServiceCollectionExtensions
                 sp.GetRequiredService<IGrainFactory>(),
                 sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
                 sp.GetRequiredService<WorkerMetrics>(),
+                sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ShardWorker>>()));
         }
         return services;

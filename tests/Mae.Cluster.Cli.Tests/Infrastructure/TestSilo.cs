@@ -40,6 +40,9 @@ public class TestSilo : IAsyncLifetime
     /// <summary>The silo's <c>Mae:Worker:Devices</c>.</summary>
     protected virtual string Devices => "cpu";
 
+    /// <summary>The silo's <c>Mae:Worker:AllowSimulatedDevices</c>.</summary>
+    protected virtual bool AllowSimulatedDevices => false;
+
     /// <summary>The tiny checkpoint's folder, readable by the silo and the client alike.</summary>
     public string Model { get; }
 
@@ -69,6 +72,7 @@ public class TestSilo : IAsyncLifetime
             ["Mae:Cluster:GatewayPort"] = GatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mae:Coordinator:PartitionSize"] = "4",
             ["Mae:Worker:Devices"] = Devices,
+            ["Mae:Worker:AllowSimulatedDevices"] = AllowSimulatedDevices ? "true" : "false",
             ["Mae:Worker:IdleDelay"] = "00:00:00.050",
             ["Mae:Worker:RenewInterval"] = "00:00:01",
             ["Mae:Inference:BatchSize"] = "4",
@@ -117,6 +121,16 @@ public class TestSilo : IAsyncLifetime
 
 /// <summary>A silo of its own for the refusal tests, so "no job was created" can be checked as an empty job list.</summary>
 public sealed class RefusalTestSilo : TestSilo;
+
+/// <summary>A silo whose one device is simulated at one image a second: its shards stay in flight long enough to be seen.</summary>
+public sealed class SlowDeviceTestSilo : TestSilo
+{
+    public const string Device = "sim:1";
+
+    protected override string Devices => Device;
+
+    protected override bool AllowSimulatedDevices => true;
+}
 
 /// <summary>A silo that only coordinates (<c>Devices=none</c>): its jobs are listed and wait, never computed, until cancelled.</summary>
 public sealed class CoordinatorOnlyTestSilo : TestSilo

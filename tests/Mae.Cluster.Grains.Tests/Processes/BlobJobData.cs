@@ -94,6 +94,17 @@ internal sealed class BlobJobData
         return rows;
     }
 
+    /// <summary>Blobs of the output under <paramref name="outputPrefix"/> (e.g. "_commits/": one commit record per committed shard).</summary>
+    public async Task<int> CountAsync(string outputPrefix, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = "output/" + outputPrefix }, cancellationToken))
+        {
+            count++;
+        }
+        return count;
+    }
+
     public async Task<bool> ExistsAsync(string outputPath, CancellationToken cancellationToken) =>
         await _container.GetBlobClient("output/" + outputPath).ExistsAsync(cancellationToken);
 }

@@ -206,6 +206,14 @@ internal sealed partial class JobGrain(
         return failures;
     }
 
+    public async Task<IReadOnlyList<ShardRecord>> GetShardsInFlightAsync(int maxCount)
+    {
+        // Work is leased only from partitions in progress; the others have nothing in flight to ask about.
+        var inProgress = S.Progress?.Above.Where(a => a.Value == PartitionPhase.InProgress).Select(a => a.Key).Order().ToArray() ?? [];
+        var leased = await Task.WhenAll(inProgress.Select(p => GrainFactory.GetGrain<IShardPartitionGrain>(PartitionKeys.Of(JobId, p)).GetLeasedShardsAsync()));
+        return leased.SelectMany(l => l).Take(Math.Max(0, maxCount)).ToArray();
+    }
+
     public async Task OnEnumeratedAsync(int shardCount)
     {
         if (S.State != JobState.Pending)

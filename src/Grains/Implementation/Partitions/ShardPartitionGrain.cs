@@ -219,6 +219,15 @@ internal sealed partial class ShardPartitionGrain(
         return Task.FromResult(shards);
     }
 
+    public Task<IReadOnlyList<ShardRecord>> GetLeasedShardsAsync()
+    {
+        IReadOnlyList<ShardRecord> leased = _leases
+            .OrderBy(l => l.Key)
+            .Select(l => new ShardRecord(S.FirstShard + l.Key, ShardState.Leased, Attempts(l.Key), l.Value.WorkerId))
+            .ToArray();
+        return Task.FromResult(leased);
+    }
+
     public Task<IReadOnlyList<ShardFailure>> GetFailuresAsync()
     {
         IReadOnlyList<ShardFailure> failures = (S.FailureReasons ?? [])

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
 
 namespace Mae.Cluster.Grains.Workers;
 
@@ -12,27 +11,22 @@ namespace Mae.Cluster.Grains.Workers;
 /// finishes them, so faster silos take more and a silo added mid-job joins in by simply starting to ask. Three
 /// loops share a bounded queue: leasing (at most <see cref="WorkerOptions.Prefetch"/> ahead), executing (up to
 /// <see cref="WorkerOptions.ShardsInFlight"/> shards at once, each handed to this silo's
-/// <see cref="IShardInferenceGrain"/> for the device, which computes it on the device's own threads) and renewing
-/// every held lease. Every grain call is short; none lasts a shard. On shutdown
+/// <see cref="IShardInferenceGrain"/> for the device, which computes it on the device's own threads; a shard gives its
+/// slot back before its outcome is reported, see <see cref="OutcomeReports"/>) and renewing every held lease, reported
+/// ones included. Every grain call is short; none lasts a shard. On shutdown
 /// queued and interrupted leases are released so others take them at once.
 /// </summary>
 public sealed partial class ShardWorker(
-    string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, ILogger<ShardWorker> logger) : BackgroundService
+    string device, string workerId, IGrainFactory grains, WorkerOptions options, WorkerMetrics metrics, TimeProvider time, ILogger<ShardWorker> logger)
+    : BackgroundService
 {
-    /// <summary>
-    /// Tries of a completion report (0.2 s doubling to 5 s between them): a report lost to a partition grain that is
-    /// moving to another silo would leave a committed shard to wait out its lease and be leased again.
-    /// </summary>
-    private const int CompletionAttempts = 6;
-
     /// <summary>The pause after a poll that failed, before asking again.</summary>
     private static readonly TimeSpan FailedPollDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Polls that may fail in a row (the silo is busy or stopping) before the run is given up on.</summary>
     private const int PollFailuresAllowed = 10;
     private readonly ConcurrentDictionary<Guid, HeldLease> _held = new();
-    private readonly ResiliencePipeline _completionRetry = GrainCallRetry.Create(CompletionAttempts, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
-        (attempt, e) => LogCompletionRetry(logger, e, workerId, attempt));
+    private readonly OutcomeReports _reports = new(workerId, time, logger);
     private WorkAssignment? _assignment;
     private int _leasedFromAssignment;
     private int _jobCursor;
@@ -96,16 +90,21 @@ public sealed partial class ShardWorker(
 
     private async Task ExecuteLoopAsync(ChannelReader<HeldLease> queue, CancellationToken stoppingToken)
     {
-        var running = new List<Task>(options.ShardsInFlight);
+        // A slot is the device's, taken while a shard runs and given back before its outcome is reported: a report
+        // waiting out its partition's failover must not leave the device idle.
+        using var slots = new SemaphoreSlim(options.ShardsInFlight, options.ShardsInFlight);
+        var running = new List<Task>();
         try
         {
-            await foreach (var held in queue.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                running.Add(ExecuteThenForgetAsync(held, stoppingToken));
-                if (running.Count == options.ShardsInFlight)
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                if (!await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false) || !queue.TryRead(out var held))
                 {
-                    running.Remove(await Task.WhenAny(running).ConfigureAwait(false));
+                    break; // The lease loop ended (shutdown).
                 }
+                running.RemoveAll(t => t.IsCompleted);
+                running.Add(ExecuteThenForgetAsync(held, new DeviceSlot(slots), stoppingToken));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -117,9 +116,17 @@ public sealed partial class ShardWorker(
         }
     }
 
-    private async Task ExecuteThenForgetAsync(HeldLease held, CancellationToken stoppingToken)
+    private async Task ExecuteThenForgetAsync(HeldLease held, DeviceSlot slot, CancellationToken stoppingToken)
     {
-        var released = await ExecuteAsync(held, stoppingToken).ConfigureAwait(false);
+        bool released;
+        try
+        {
+            released = await ExecuteAsync(held, slot, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.Free();
+        }
         if (!released)
         {
             _held.TryRemove(held.Lease.LeaseId, out _);
@@ -128,7 +135,7 @@ public sealed partial class ShardWorker(
     }
 
     /// <summary>Runs one shard and reports it; returns true when the lease stays held for release at shutdown.</summary>
-    private async Task<bool> ExecuteAsync(HeldLease held, CancellationToken stoppingToken)
+    private async Task<bool> ExecuteAsync(HeldLease held, DeviceSlot slot, CancellationToken stoppingToken)
     {
         var lease = held.Lease;
         var partition = grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey);
@@ -140,6 +147,7 @@ public sealed partial class ShardWorker(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Abandoned);
         var started = Stopwatch.GetTimestamp();
         var outcome = await RunOnDeviceAsync(new ShardWork(lease.JobId, held.Spec, lease.Shard, lease.Attempt), linked.Token).ConfigureAwait(false);
+        slot.Free();
         if (outcome.Result is not { } result)
         {
             if (held.Abandoned.IsCancellationRequested)
@@ -156,13 +164,13 @@ public sealed partial class ShardWorker(
             }
             metrics.Failed(device, Stopwatch.GetElapsedTime(started));
             LogShardFailed(logger, lease.JobId, lease.Shard, lease.Attempt, outcome.Error ?? "cancelled");
-            await TryAsync(() => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
+            // Lost, the attempt would not count: a shard failing on every worker would be retried for ever.
+            await _reports.SendAsync(held, () => partition.FailAsync(lease.Shard, lease.LeaseId, outcome.Error ?? "The shard run was cancelled.")).ConfigureAwait(false);
             return false;
         }
         metrics.Completed(device, result, Stopwatch.GetElapsedTime(started));
-        // Unreported, the lease expires and the shard is found committed when it is leased again: wasted time, never a wrong result.
-        await TryAsync(() => _completionRetry.ExecuteAsync(async _ => await partition.CompleteAsync(lease.Shard, lease.LeaseId, result).ConfigureAwait(false)).AsTask())
-            .ConfigureAwait(false);
+        // Lost, the shard is leased again and found committed: wasted time, never a wrong result.
+        await _reports.SendAsync(held, () => partition.CompleteAsync(lease.Shard, lease.LeaseId, result)).ConfigureAwait(false);
         return false;
     }
 
@@ -218,13 +226,13 @@ public sealed partial class ShardWorker(
 
     private async Task<HeldLease?> LeaseNextAsync()
     {
-        if (_assignment is { } current && _leasedFromAssignment < options.LeasesPerAssignment)
+        if (_assignment is { } current && _leasedFromAssignment < options.LeasesPerAssignment && !InDoubt(current.Plan.GrainKey))
         {
-            var lease = await grains.GetGrain<IShardPartitionGrain>(current.Plan.GrainKey).LeaseAsync(current.Plan, workerId).ConfigureAwait(false);
+            var lease = await LeaseFromAsync(current.Plan).ConfigureAwait(false);
             if (lease is not null)
             {
                 _leasedFromAssignment++;
-                return new HeldLease(lease, current.Spec);
+                return new HeldLease(lease, current.Spec, time.GetUtcNow());
             }
         }
         _assignment = null;
@@ -234,11 +242,11 @@ public sealed partial class ShardWorker(
         {
             var index = (_jobCursor + i) % jobs.Count;
             var assignment = await grains.GetGrain<IJobGrain>(jobs[index]).RequestWorkAsync().ConfigureAwait(false);
-            if (assignment is null)
+            if (assignment is null || InDoubt(assignment.Plan.GrainKey))
             {
                 continue;
             }
-            var lease = await grains.GetGrain<IShardPartitionGrain>(assignment.Plan.GrainKey).LeaseAsync(assignment.Plan, workerId).ConfigureAwait(false);
+            var lease = await LeaseFromAsync(assignment.Plan).ConfigureAwait(false);
             if (lease is null)
             {
                 continue;
@@ -246,10 +254,33 @@ public sealed partial class ShardWorker(
             _assignment = assignment;
             _leasedFromAssignment = 1;
             _jobCursor = index + 1; // Several active jobs share the workers in turn.
-            return new HeldLease(lease, assignment.Spec);
+            return new HeldLease(lease, assignment.Spec, time.GetUtcNow());
         }
         return null;
     }
+
+    private async Task<ShardLease?> LeaseFromAsync(PartitionPlan plan)
+    {
+        try
+        {
+            return await grains.GetGrain<IShardPartitionGrain>(plan.GrainKey).LeaseAsync(plan, workerId).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var held in _held.Values.Where(h => h.Lease.PartitionKey == plan.GrainKey))
+            {
+                held.Doubt();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether a lease this worker holds from <paramref name="partitionKey"/> is in doubt. Leasing from such a partition
+    /// waits until it answers a renewal: its new activation (after its silo died) has forgotten our leases, and would
+    /// hand our own running or finished shards back to us if a lease request reached it before the renewals.
+    /// </summary>
+    private bool InDoubt(string partitionKey) => _held.Values.Any(h => h.InDoubt && h.Lease.PartitionKey == partitionKey);
 
     private async Task RenewLoopAsync(CancellationToken cancellationToken)
     {
@@ -269,10 +300,16 @@ public sealed partial class ShardWorker(
     private async Task RenewAsync(HeldLease held)
     {
         var lease = held.Lease;
+        var sentAt = time.GetUtcNow();
         try
         {
-            if (!await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId, workerId).ConfigureAwait(false))
+            if (await grains.GetGrain<IShardPartitionGrain>(lease.PartitionKey).RenewAsync(lease.Shard, lease.LeaseId, workerId).ConfigureAwait(false))
             {
+                held.Renewed(sentAt);
+            }
+            else
+            {
+                held.Answered();
                 held.Abandon(); // Done elsewhere, re-leased after expiry, or the job was cancelled: stop spending the device on it.
             }
         }
@@ -280,6 +317,7 @@ public sealed partial class ShardWorker(
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            held.Doubt();
             LogRenewFailed(logger, e, lease.JobId, lease.Shard);
         }
     }
@@ -323,9 +361,6 @@ public sealed partial class ShardWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of job {Job} shard {Shard} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string job, int shard);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: completion report attempt {Attempt} failed; retrying")]
-    private static partial void LogCompletionRetry(ILogger logger, Exception exception, string worker, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} could not report to a partition")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string worker);
