@@ -76,12 +76,12 @@ internal static class BenchEnumerateCommand
             var spec = new JobSpec { Input = input, Output = output, Model = ModelLocator.Tiny, ShardSize = shardSize };
 
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            var reset = PeakMemory.TryReset();
-            var before = PeakMemory.Read("VmRSS:");
+            var reset = ProcStatus.TryResetOwnPeak();
+            var before = ProcStatus.Bytes("self", ProcStatus.Resident) ?? -1;
             var watch = Stopwatch.StartNew();
             var shards = await catalog.EnumerateAsync("bench-enumerate", spec, cancellationToken).ConfigureAwait(false);
             var seconds = watch.Elapsed.TotalSeconds;
-            var peak = PeakMemory.Read("VmHWM:");
+            var peak = ProcStatus.Bytes("self", ProcStatus.PeakResident) ?? -1;
             var pages = Directory.Exists(Path.Combine(output, "_job", "shards"))
                 ? Directory.EnumerateFiles(Path.Combine(output, "_job", "shards"), "page_*.json").Count()
                 : 0;
@@ -121,33 +121,4 @@ internal static class BenchEnumerateCommand
     }
 
     private static string Mib(long bytes) => bytes < 0 ? "?" : (bytes / (1024.0 * 1024)).ToString("F0", CultureInfo.InvariantCulture);
-
-    /// <summary>This process's resident set from /proc/self/status (Linux), and resetting its peak.</summary>
-    private static class PeakMemory
-    {
-        /// <summary>Writing 5 to clear_refs resets VmHWM to the current resident set (Linux ≥ 4.0).</summary>
-        public static bool TryReset()
-        {
-            try
-            {
-                File.WriteAllText("/proc/self/clear_refs", "5");
-                return true;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>The field's value in bytes, or -1 where /proc is not there.</summary>
-        public static long Read(string field)
-        {
-            if (!File.Exists("/proc/self/status"))
-            {
-                return -1;
-            }
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-            return line is null ? -1 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-    }
 }

@@ -230,7 +230,7 @@ internal static class BenchPipelineCommand
         long peak = 0;
         while (!child.HasExited)
         {
-            peak = Math.Max(peak, ReadHighWaterMark(child.Id));
+            peak = Math.Max(peak, ProcStatus.Bytes(child.Id, ProcStatus.PeakResident) ?? 0);
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
         await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -241,24 +241,5 @@ internal static class BenchPipelineCommand
             throw new RequestRefusedException($"mae run failed in the memory benchmark: {errors}");
         }
         return peak;
-    }
-
-    private static long ReadHighWaterMark(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The child exited between the check and the read.
-        }
-        return 0;
     }
 }

@@ -83,20 +83,7 @@ internal sealed class SiloProcessGroup : IAsyncDisposable
     }
 
     /// <summary>Each silo's peak resident memory so far (VmHWM in /proc/PID/status), in bytes; null where it cannot be read.</summary>
-    public IReadOnlyList<long?> PeakResidentBytes() => [.. _silos.Select(s => PeakResidentBytes(s.Process.Id))];
-
-    private static long? PeakResidentBytes(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/status")).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    public IReadOnlyList<long?> PeakResidentBytes() => [.. _silos.Select(s => ProcStatus.Bytes(s.Process.Id, ProcStatus.PeakResident))];
 
     private void Start(string dll, Dictionary<string, string> environment, Uri health, string log)
     {
