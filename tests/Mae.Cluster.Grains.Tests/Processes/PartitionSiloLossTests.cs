@@ -71,7 +71,6 @@ public sealed class PartitionSiloLossTests(AzuriteWithTables storage)
         SiloProcessCluster cluster, ClusterJobs jobs, string jobId, SiloProcess victim, SiloProcess worker)
     {
         await jobs.WaitForAsync(jobId, s => s.Shards == Shards, JobDeadline);
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
         var partitions = (Shards + SiloProcessCluster.PartitionSize - 1) / SiloProcessCluster.PartitionSize;
         var seen = new Dictionary<int, (string Books, DateTime Since)>();
         var limit = DateTime.UtcNow + JobDeadline;
@@ -89,7 +88,7 @@ public sealed class PartitionSiloLossTests(AzuriteWithTables storage)
                 }
                 var held = books.FirstOrDefault(r => r.State == ShardState.Leased && worker.OwnsWorker(r.LeasedBy));
                 if (held is not null && DateTime.UtcNow - last.Since >= QuietBooks &&
-                    (await management.GetActivationAddress(partition))?.Endpoint.Port == victim.SiloPort)
+                    await cluster.HostOfAsync(partition) == victim)
                 {
                     return held;
                 }

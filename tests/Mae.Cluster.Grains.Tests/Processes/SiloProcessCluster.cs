@@ -61,6 +61,13 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IClusterClient Client => _client?.Services.GetRequiredService<IClusterClient>() ?? throw new InvalidOperationException("Connect first.");
 
+    /// <summary>The silo process holding <paramref name="grain"/>'s activation as the cluster last knew it; null when none does.</summary>
+    public async Task<SiloProcess?> HostOfAsync(IAddressable grain)
+    {
+        var address = await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return address is null ? null : _silos.SingleOrDefault(s => s.SiloPort == address.Endpoint.Port);
+    }
+
     /// <summary>What the <c>mae</c> CLI needs to reach this cluster and its data: the silos' own Mae:Cluster settings.</summary>
     public IReadOnlyDictionary<string, string> CliEnvironment => new Dictionary<string, string>(_backend.Settings)
     {

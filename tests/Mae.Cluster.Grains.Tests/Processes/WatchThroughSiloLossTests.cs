@@ -38,7 +38,8 @@ public sealed class WatchThroughSiloLossTests(AzuriteWithTables storage)
             await jobs.WaitForAsync(jobId, s => s.Shards == Shards && s.ShardsDone >= 1, JobDeadline);
             await WaitForStatusLineAsync(watch, jobId);
 
-            var host = await JobGrainSiloAsync(cluster, jobId);
+            var host = await cluster.HostOfAsync(cluster.Client.GetGrain<IJobGrain>(jobId));
+            Assert.NotNull(host);
             var killedAt = DateTimeOffset.UtcNow;
             await host.KillAsync();
             var result = await watch.WaitAsync().WaitAsync(JobDeadline, cancellationToken);
@@ -75,14 +76,6 @@ public sealed class WatchThroughSiloLossTests(AzuriteWithTables storage)
         {
             watch?.Dispose();
         }
-    }
-
-    /// <summary>The silo process whose silo holds the job grain's activation.</summary>
-    private static async Task<SiloProcess> JobGrainSiloAsync(SiloProcessCluster cluster, string jobId)
-    {
-        var address = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobGrain>(jobId));
-        Assert.NotNull(address);
-        return cluster.Silos.Single(s => s.SiloPort == address.Endpoint.Port);
     }
 
     /// <summary>Waits until the watch has printed the job's status once: it is connected and following.</summary>
